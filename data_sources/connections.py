@@ -1,0 +1,60 @@
+"""The one SQLAlchemy engine and the Redis clients of a process, created lazily from settings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import redis
+from sqlalchemy import Engine, create_engine
+
+from data_sources.settings import get_settings
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Pin the psycopg 3 driver whatever scheme the operator wrote (postgres://, postgresql://)."""
+    for scheme in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    return url
+
+
+@lru_cache(maxsize=4)
+def get_engine(url: str | None = None) -> Engine:
+    """Engine for `url` (default: DATABASE_URL); pooled, pre-pinged so a restarted PostgreSQL heals."""
+    url = url or get_settings().database_url
+    if not url:
+        raise RuntimeError("DATABASE_URL is not set: start through manage.py, which fills it in")
+    return create_engine(
+        sqlalchemy_url(url),
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        # Fail fast when PostgreSQL is down so pages can show a banner instead of hanging.
+        connect_args={"connect_timeout": 3},
+    )
+
+
+@lru_cache(maxsize=4)
+def get_redis(url: str | None = None) -> redis.Redis:
+    """Client for short commands: a 2 s socket timeout turns an outage into a quick, visible error."""
+    url = url or get_settings().redis_url
+    if not url:
+        raise RuntimeError("REDIS_URL is not set: start through manage.py, which fills it in")
+    return redis.Redis.from_url(
+        url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=10, decode_responses=False
+    )
+
+
+@lru_cache(maxsize=4)
+def get_blocking_redis(url: str | None = None) -> redis.Redis:
+    """Client for XREAD/XREADGROUP BLOCK: redis-py's default 5 s socket timeout would cut long blocks."""
+    url = url or get_settings().redis_url
+    if not url:
+        raise RuntimeError("REDIS_URL is not set: start through manage.py, which fills it in")
+    return redis.Redis.from_url(url, socket_timeout=None, socket_connect_timeout=2, decode_responses=False)
+
+
+def reset_connections() -> None:
+    """Forget cached clients (tests switch servers; a forked worker must not share sockets)."""
+    for factory in (get_engine, get_redis, get_blocking_redis):
+        factory.cache_clear()

@@ -1,0 +1,221 @@
+"""The event contract: one pydantic model per event kind, grouped into four Redis streams."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Annotated, Literal, Union
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
+
+# Fields that identify a person: masked for roles not cleared for them, never logged in the clear.
+SENSITIVE = {"sensitive": True}
+
+STREAMS = ("camera", "traffic", "fire", "complaint")
+DEAD_LETTER = "deadletter"
+
+CameraAlertType = Literal[
+    "plate_watchlist", "face_match", "fire_smoke", "congestion", "crowding", "camera_offline", "camera_online"
+]
+Severity = Literal["low", "medium", "high", "critical"]
+SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+ComplaintStatus = Literal["received", "verified", "dispatched", "in_progress", "resolved", "rejected", "rated"]
+# A complaint stays in the "open" current-state set until one of these.
+CLOSED_STATUSES = frozenset({"resolved", "rejected", "rated"})
+Channel = Literal["hue_s", "web", "hotline", "facebook", "zalo", "email"]
+ComplaintCategory = Literal[
+    "urban_order",
+    "environment",
+    "waste",
+    "street_lights",
+    "infrastructure",
+    "trees_parks",
+    "heritage",
+    "security",
+    "traffic",
+]
+HotspotConfidence = Literal["low", "nominal", "high"]
+
+# Congestion levels: 0 free flow, 1 light, 2 moderate, 3 heavy, 4 standstill or closed.
+CONGESTION_LEVELS = (0, 1, 2, 3, 4)
+
+# Huế bounding box (DOMAIN.md) with a small margin, used to reject impossible coordinates.
+LAT_RANGE = (15.9, 16.85)
+LON_RANGE = (106.95, 108.3)
+
+Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
+Lat = Annotated[float, Field(ge=LAT_RANGE[0], le=LAT_RANGE[1], allow_inf_nan=False)]
+Lon = Annotated[float, Field(ge=LON_RANGE[0], le=LON_RANGE[1], allow_inf_nan=False)]
+Score = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
+class _Event(BaseModel):
+    """Fields every event carries; `event_id` is the producer's idempotency key."""
+
+    # Unknown fields are rejected so a producer's typo is dead-lettered, not silently dropped.
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    event_id: Id
+    ts: AwareDatetime
+    schema_version: Literal[1] = 1
+
+
+class CameraAlert(_Event):
+    """An AI camera detection that may need a human (stream `camera`)."""
+
+    kind: Literal["camera_alert"] = "camera_alert"
+    camera_id: Id
+    alert_type: CameraAlertType
+    severity: Severity
+    score: Score | None = None
+    plate: Annotated[str | None, Field(max_length=16, json_schema_extra=SENSITIVE)] = None
+    person_name: Annotated[str | None, Field(max_length=120, json_schema_extra=SENSITIVE)] = None
+    watchlist: Annotated[str | None, Field(max_length=60)] = None
+    snapshot_url: Annotated[str | None, Field(max_length=500)] = None
+
+
+class TrafficReading(_Event):
+    """Speed on one road segment (stream `traffic`)."""
+
+    kind: Literal["traffic_reading"] = "traffic_reading"
+    segment_id: Id
+    speed_kmh: Annotated[float, Field(ge=0, le=200, allow_inf_nan=False)]
+    free_flow_kmh: Annotated[float, Field(gt=0, le=200, allow_inf_nan=False)]
+    congestion_level: Annotated[int, Field(ge=0, le=4)]
+    confidence: Score = 1.0
+    source: Annotated[str, Field(max_length=40)] = "sensor"
+
+
+class FireDanger(_Event):
+    """Forest-fire danger level I–V (1–5) for a unit, optionally narrowed to one forest area (stream `fire`)."""
+
+    kind: Literal["fire_danger"] = "fire_danger"
+    unit_code: Id
+    area_id: Id | None = None
+    level: Annotated[int, Field(ge=1, le=5)]
+
+
+class Hotspot(_Event):
+    """An active-fire detection from a satellite or a camera (stream `fire`)."""
+
+    kind: Literal["hotspot"] = "hotspot"
+    lat: Lat
+    lon: Lon
+    confidence: HotspotConfidence
+    frp: Annotated[float | None, Field(ge=0, le=100_000, allow_inf_nan=False)] = None
+    source: Annotated[str, Field(min_length=1, max_length=40)]
+    unit_code: Id | None = None
+    area_id: Id | None = None
+
+
+class ComplaintEvent(_Event):
+    """One step of a citizen report's lifecycle, carrying the complaint's current snapshot (stream `complaint`).
+
+    The reporter's identity is deliberately not part of the contract: it never reaches this system.
+    """
+
+    kind: Literal["complaint"] = "complaint"
+    complaint_id: Id
+    status: ComplaintStatus
+    category: ComplaintCategory
+    unit_code: Id
+    lat: Lat
+    lon: Lon
+    channel: Channel
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str, Field(max_length=4000)] = ""
+    received_at: AwareDatetime
+    agency_code: Id | None = None
+    deadline: AwareDatetime | None = None
+    urgent: bool = False
+    result: Annotated[str | None, Field(max_length=4000)] = None
+    rating: Annotated[int | None, Field(ge=1, le=5)] = None
+
+    @field_validator("title", "description", "result")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        # PostgreSQL text cannot hold NUL; reject here so the archiver never fails a whole batch on it.
+        if value is not None and "\x00" in value:
+            raise ValueError("text contains a NUL character")
+        return value
+
+
+Event = Annotated[
+    Union[CameraAlert, TrafficReading, FireDanger, Hotspot, ComplaintEvent],
+    Field(discriminator="kind"),
+]
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+# Which kinds each stream accepts: an event on the wrong stream is dead-lettered.
+STREAM_KINDS = {
+    "camera": {"camera_alert"},
+    "traffic": {"traffic_reading"},
+    "fire": {"fire_danger", "hotspot"},
+    "complaint": {"complaint"},
+}
+KIND_STREAM = {kind: stream for stream, kinds in STREAM_KINDS.items() for kind in kinds}
+
+
+class InvalidEvent(ValueError):
+    """A stream entry that does not satisfy the contract; `reason` is short and human-readable."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_event(stream: str, raw: bytes | str) -> Event:
+    """Validate one JSON payload read from `stream`; raise InvalidEvent with a readable reason."""
+    try:
+        event = EVENT_ADAPTER.validate_json(raw)
+    except ValidationError as exc:
+        raise InvalidEvent(_describe(exc)) from None
+    if event.kind not in STREAM_KINDS.get(stream, ()):
+        raise InvalidEvent(f"kind {event.kind!r} does not belong on stream {stream!r}")
+    return event
+
+
+def _describe(exc: ValidationError) -> str:
+    """Condense a pydantic error into one line (first three problems) for the dead-letter stream."""
+    parts = []
+    for err in exc.errors(include_url=False, include_input=False)[:3]:
+        where = ".".join(str(p) for p in err["loc"]) or "payload"
+        parts.append(f"{where}: {err['msg']}")
+    more = exc.error_count() - len(parts)
+    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+
+
+def congestion_level(speed_kmh: float, free_flow_kmh: float, *, closed: bool = False) -> int:
+    """Map a speed ratio to our 0–4 congestion level (documented in docs/events.md)."""
+    if closed:
+        return 4
+    if free_flow_kmh <= 0 or math.isnan(speed_kmh):
+        return 0
+    ratio = speed_kmh / free_flow_kmh
+    if ratio >= 0.8:
+        return 0
+    if ratio >= 0.6:
+        return 1
+    if ratio >= 0.4:
+        return 2
+    if ratio >= 0.2:
+        return 3
+    return 4
+
+
+def to_json(event: _Event) -> str:
+    """Serialise an event exactly as producers should put it in the `data` field."""
+    return event.model_dump_json(exclude_none=True)
+
+
+def event_time(event: _Event) -> datetime:
+    """The event's own time (not the time Redis received it)."""
+    return event.ts

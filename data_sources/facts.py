@@ -1,0 +1,222 @@
+"""Writing validated events into the PostgreSQL fact tables: reference checks, COPY fast path, idempotent slow path."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from psycopg import errors as pg_errors
+from sqlalchemy import Connection, func, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from data_sources import reference, schema
+from data_sources.events import CLOSED_STATUSES, InvalidEvent
+
+# Column order used for COPY, per fact table (ingested_at is left to its default).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "camera_alerts": (
+        "event_id", "ts", "camera_id", "unit_code", "alert_type", "severity", "score", "plate",
+        "person_name", "watchlist", "snapshot_url",
+    ),
+    "traffic_readings": (
+        "event_id", "ts", "segment_id", "unit_code", "speed_kmh", "free_flow_kmh", "congestion_level",
+        "confidence", "source",
+    ),
+    "fire_danger": ("event_id", "ts", "unit_code", "area_id", "level"),
+    "hotspots": ("event_id", "ts", "lat", "lon", "confidence", "frp", "source", "unit_code", "area_id"),
+    "complaint_events": ("event_id", "ts", "complaint_id", "status", "agency_code", "unit_code", "payload"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Refs:
+    """Reference ids the facts must point at, with the unit each camera and segment lies in."""
+
+    camera_unit: dict[str, str]
+    segment_unit: dict[str, str]
+    units: frozenset[str]
+    agencies: frozenset[str]
+    forest_areas: frozenset[str]
+
+    @classmethod
+    def from_files(cls) -> Refs:
+        data = reference.load_files()
+        return cls(
+            camera_unit={c["camera_id"]: c["unit_code"] for c in data["cameras"]},
+            segment_unit={s["segment_id"]: s["unit_code"] for s in data["road_segments"]},
+            units=frozenset(u["code"] for u in data["units"]),
+            agencies=frozenset(a["agency_code"] for a in data["agencies"]),
+            forest_areas=frozenset(f["area_id"] for f in data["forest_areas"]),
+        )
+
+
+def check_refs(event, refs: Refs) -> None:
+    """Raise InvalidEvent when the event names a camera, segment, unit, agency or area we do not know."""
+    kind = event.kind
+    if kind == "camera_alert" and event.camera_id not in refs.camera_unit:
+        raise InvalidEvent(f"unknown camera_id {event.camera_id!r}")
+    if kind == "traffic_reading" and event.segment_id not in refs.segment_unit:
+        raise InvalidEvent(f"unknown segment_id {event.segment_id!r}")
+    unit = getattr(event, "unit_code", None)
+    if unit is not None and unit not in refs.units:
+        raise InvalidEvent(f"unknown unit_code {unit!r}")
+    area = getattr(event, "area_id", None)
+    if area is not None and area not in refs.forest_areas:
+        raise InvalidEvent(f"unknown area_id {area!r}")
+    agency = getattr(event, "agency_code", None)
+    if agency is not None and agency not in refs.agencies:
+        raise InvalidEvent(f"unknown agency_code {agency!r}")
+
+
+def fact_row(event, refs: Refs) -> tuple[str, tuple]:
+    """(table name, row tuple in COLUMNS order) for one validated event."""
+    e = event
+    kind = e.kind
+    if kind == "camera_alert":
+        unit = refs.camera_unit.get(e.camera_id)
+        return "camera_alerts", (
+            e.event_id, e.ts, e.camera_id, unit, e.alert_type, e.severity, e.score, e.plate,
+            e.person_name, e.watchlist, e.snapshot_url,
+        )  # fmt: skip
+    if kind == "traffic_reading":
+        unit = refs.segment_unit.get(e.segment_id)
+        return "traffic_readings", (
+            e.event_id, e.ts, e.segment_id, unit, e.speed_kmh, e.free_flow_kmh, e.congestion_level,
+            e.confidence, e.source,
+        )  # fmt: skip
+    if kind == "fire_danger":
+        return "fire_danger", (e.event_id, e.ts, e.unit_code, e.area_id, e.level)
+    if kind == "hotspot":
+        return "hotspots", (e.event_id, e.ts, e.lat, e.lon, e.confidence, e.frp, e.source, e.unit_code, e.area_id)
+    if kind == "complaint":
+        payload = e.model_dump_json(exclude_none=True)
+        return "complaint_events", (e.event_id, e.ts, e.complaint_id, e.status, e.agency_code, e.unit_code, payload)
+    raise ValueError(f"no fact table for kind {kind!r}")
+
+
+@dataclass
+class WriteResult:
+    """What one write did: rows offered per table, and whether the duplicate-tolerant path was needed."""
+
+    offered: dict[str, int]
+    slow_path_tables: list[str]
+
+
+def write_events(conn: Connection, events: Sequence, refs: Refs) -> WriteResult:
+    """Write validated events in the caller's transaction; re-writing the same event ids changes nothing."""
+    by_table: dict[str, list[tuple]] = defaultdict(list)
+    for event in events:
+        table, row = fact_row(event, refs)
+        by_table[table].append(row)
+    slow = []
+    for table, rows in by_table.items():
+        if not copy_rows(conn, table, rows):
+            slow.append(table)
+    upsert_complaints(conn, [e for e in events if e.kind == "complaint"])
+    return WriteResult({t: len(r) for t, r in by_table.items()}, slow)
+
+
+def copy_rows(conn: Connection, table: str, rows: Sequence[tuple]) -> bool:
+    """COPY rows into `table`; if any event id is already there, insert only the new ones instead.
+
+    Returns True when the plain COPY went through. Duplicates only happen after a crash between commit
+    and XACK (or a replayed file), so the common case pays for COPY alone.
+    """
+    if not rows:
+        return True
+    columns = COLUMNS[table]
+    raw = conn.connection.driver_connection
+    savepoint = conn.begin_nested()
+    try:
+        _copy(raw, table, columns, rows)
+        savepoint.commit()
+        return True
+    except pg_errors.UniqueViolation:
+        savepoint.rollback()
+    stage = f"stage_{table}"
+    conn.execute(
+        text(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+    )
+    conn.execute(text(f"TRUNCATE {stage}"))
+    _copy(raw, stage, columns, rows)
+    cols = ", ".join(columns)
+    conn.execute(
+        text(f"INSERT INTO {table} ({cols}) SELECT DISTINCT ON (event_id) {cols} FROM {stage} ON CONFLICT DO NOTHING")
+    )
+    return False
+
+
+def _copy(raw, table: str, columns: Iterable[str], rows: Sequence[tuple]) -> None:
+    # Table and column names come from COLUMNS above, never from input.
+    with raw.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def upsert_complaints(conn: Connection, events: Sequence) -> None:
+    """Keep one snapshot row per complaint, moved forward only by events at least as new as the stored one."""
+    latest: dict[str, object] = {}
+    for e in events:
+        if e.complaint_id not in latest or e.ts >= latest[e.complaint_id].ts:
+            latest[e.complaint_id] = e
+    if not latest:
+        return
+    rows = [_complaint_row(e) for e in latest.values()]
+    stmt = pg_insert(schema.complaints).values(rows)
+    update = {c: stmt.excluded[c] for c in rows[0] if c not in ("complaint_id", "closed_at")}
+    # closed_at: keep the first close time; a later "rated" event must not move it.
+    update["closed_at"] = func.coalesce(schema.complaints.c.closed_at, stmt.excluded.closed_at)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["complaint_id"],
+        set_=update,
+        where=schema.complaints.c.updated_at <= stmt.excluded.updated_at,
+    )
+    conn.execute(stmt)
+
+
+def _complaint_row(e) -> dict:
+    closed: datetime | None = e.ts if e.status in CLOSED_STATUSES else None
+    return {
+        "complaint_id": e.complaint_id,
+        "status": e.status,
+        "category": e.category,
+        "unit_code": e.unit_code,
+        "agency_code": e.agency_code,
+        "channel": e.channel,
+        "lat": e.lat,
+        "lon": e.lon,
+        "title": e.title,
+        "description": e.description,
+        "urgent": e.urgent,
+        "received_at": e.received_at,
+        "deadline": e.deadline,
+        "closed_at": closed,
+        "result": e.result,
+        "rating": e.rating,
+        "updated_at": e.ts,
+    }
+
+
+def refresh_traffic_rollup(conn: Connection, since: datetime) -> int:
+    """Recompute the 5-minute traffic buckets from `since` onwards (idempotent); returns buckets written."""
+    result = conn.execute(
+        text(
+            """
+            INSERT INTO traffic_5min (segment_id, bucket, unit_code, n, avg_speed_kmh, min_speed_kmh,
+                                      avg_level, max_level)
+            SELECT segment_id, date_bin('5 minutes', ts, TIMESTAMPTZ '2000-01-01') AS bucket, min(unit_code),
+                   count(*), avg(speed_kmh), min(speed_kmh), avg(congestion_level), max(congestion_level)
+            FROM traffic_readings
+            WHERE ts >= date_bin('5 minutes', CAST(:since AS timestamptz), TIMESTAMPTZ '2000-01-01')
+            GROUP BY segment_id, bucket
+            ON CONFLICT (segment_id, bucket) DO UPDATE SET
+                unit_code = excluded.unit_code, n = excluded.n, avg_speed_kmh = excluded.avg_speed_kmh,
+                min_speed_kmh = excluded.min_speed_kmh, avg_level = excluded.avg_level,
+                max_level = excluded.max_level
+            """
+        ),
+        {"since": since},
+    )
+    return result.rowcount

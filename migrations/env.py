@@ -1,0 +1,21 @@
+"""Alembic environment: migrates the database named in the config's sqlalchemy.url (set by data_sources.db)."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from data_sources.connections import sqlalchemy_url
+from data_sources.schema import metadata
+
+config = context.config
+
+
+def run_migrations_online() -> None:
+    connectable = create_engine(sqlalchemy_url(config.get_main_option("sqlalchemy.url")))
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=metadata, compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    connectable.dispose()
+
+
+run_migrations_online()
