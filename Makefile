@@ -1,0 +1,43 @@
+# Two commands matter: `make run` (the whole stack, embedded servers when no URLs are set) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+export TMPDIR ?= /tmp
+
+.PHONY: run test lint format bench browser venv clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+# Debian's Chromium + ChromeDriver for the browser tests (never downloaded by a test tool).
+browser:
+	@command -v chromedriver >/dev/null && command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver; fi; }
+
+run: venv
+	$(PY) manage.py run
+
+test: venv browser
+	mkdir -p $(TMPDIR)/ioc-chrome
+	TMPDIR=$(TMPDIR)/ioc-chrome $(PY) -m pytest --headless -q $(PYTEST_ARGS)
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: venv
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: venv
+	$(PY) bench/archiver.py
+
+clean:
+	rm -rf var screenshots

@@ -1,0 +1,28 @@
+"""Dash entry point: creates the app, its shell and server routes, and exposes `server` for gunicorn."""
+
+from dash import Dash
+
+from callbacks import register_all
+from data_sources.cache import cache
+from data_sources.settings import get_settings
+from ui import shell
+from ui.i18n import pick_language, t
+
+settings = get_settings()
+app = Dash(
+    __name__,
+    use_pages=True,
+    pages_folder="layouts",
+    title=t("app.short", settings.language),
+    update_title=None,
+    suppress_callback_exceptions=True,
+)
+server = app.server
+server.secret_key = settings.secret_key
+cache.init_app(server)
+# A function, so each visit picks its language from the request.
+app.layout = lambda: shell.layout(pick_language())
+register_all(app)
+
+if __name__ == "__main__":
+    app.run(host=settings.host, port=settings.port, debug=False)

@@ -1,0 +1,34 @@
+"""Plain HTTP routes next to Dash: /healthz and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import Flask, jsonify, redirect, request
+
+from data_sources import health
+from ui.i18n import LANG_COOKIE, LANGUAGES
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+def register(server: Flask) -> None:
+    """Attach the routes to the Flask server."""
+
+    @server.get("/healthz")
+    def healthz():
+        """JSON: Redis and PostgreSQL status, each stream's newest-event age; 503 when a server is down."""
+        body = health.report()
+        return jsonify(body), (503 if body["status"] == "down" else 200)
+
+    @server.get("/lang/<lang>")
+    def set_language(lang: str):
+        """Remember the language in a cookie and go back to the page the switch was clicked on."""
+        target = request.referrer or "/"
+        # Only same-site paths: never an open redirect.
+        parsed = urlparse(target)
+        path = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
+        response = redirect(path if path.startswith("/") and not path.startswith("//") else "/")
+        if lang in LANGUAGES:
+            response.set_cookie(LANG_COOKIE, lang, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+        return response

@@ -1,0 +1,27 @@
+"""Shell callbacks: the connection banner every page shows when Redis or PostgreSQL is unreachable."""
+
+from __future__ import annotations
+
+from dash import Input, Output, callback, html
+
+from data_sources import health
+from ui import ids
+from ui.i18n import pick_language, t
+
+
+@callback(
+    Output(ids.SHELL_BANNER, "children"),
+    Output(ids.SHELL_BANNER, "className"),
+    Input(ids.SHELL_HEALTH_TICK, "n_intervals"),
+)
+def update_banner(_: int | None) -> tuple[list, str]:
+    """Show which server is unreachable; hide the banner when both answer."""
+    lang = pick_language()
+    messages = []
+    if not health.check_redis()["ok"]:
+        messages.append(t("banner.redis_down", lang))
+    if not health.check_postgres(with_history=False)["ok"]:
+        messages.append(t("banner.pg_down", lang))
+    if not messages:
+        return [], "banner hidden"
+    return [html.Div(m) for m in messages], "banner banner-down"

@@ -1,0 +1,56 @@
+"""Browser test of the app shell and overview page in headless Chromium."""
+
+from __future__ import annotations
+
+import pytest
+
+from data_sources import reference, state, streams
+from tests import factories as f
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def app(live_env):
+    # Imported here so the app reads settings that point at the test servers.
+    from app import app as dash_app
+
+    return dash_app
+
+
+def _publish_one_per_stream(rds, rkeys):
+    data = reference.load_files()
+    unit = data["units"][0]["code"]
+    batch = [
+        f.camera(camera_id=data["cameras"][0]["camera_id"]),
+        f.traffic(segment_id=data["road_segments"][0]["segment_id"]),
+        f.danger(unit_code=unit, level=3),
+        f.complaint(unit_code=unit),
+    ]
+    streams.publish(rds, batch, k=rkeys)
+    state.StateWriter(rds, rkeys).apply(batch)
+
+
+def test_shell001_overview_shows_live_status_per_domain(dash_duo, app, rds, rkeys, screenshot):
+    _publish_one_per_stream(rds, rkeys)
+    dash_duo.start_server(app)
+    dash_duo.wait_for_text_to_equal(".brand span:last-child", "Trung tâm Giám sát, Điều hành Đô thị thông minh Huế")
+    for domain in ("camera", "traffic", "fire", "complaint"):
+        dash_duo.wait_for_element(f"#home-card-{domain}[data-status='ok']", timeout=10)
+    cards = dash_duo.find_element("#home-cards").text
+    assert "Cảnh báo camera AI" in cards and "Phản ánh đang xử lý: 1" in cards
+    screenshot(dash_duo.driver, "shell001_overview_vi")
+
+    dash_duo.find_element("#lang-en").click()
+    dash_duo.wait_for_text_to_equal(".brand span:last-child", "Huế Intelligent Operations Centre")
+    dash_duo.wait_for_contains_text("#home-cards", "Open reports: 1", timeout=10)
+    screenshot(dash_duo.driver, "shell001_overview_en")
+    assert dash_duo.get_logs() == []
+
+
+def test_shell002_stale_stream_is_not_shown_as_live(dash_duo, app, rds, rkeys):
+    # Nothing published for this prefix: every domain must read as down, never as OK.
+    dash_duo.start_server(app)
+    for domain in ("camera", "traffic", "fire", "complaint"):
+        dash_duo.wait_for_element(f"#home-card-{domain}[data-status='down']", timeout=10)
+    assert "chưa có sự kiện" in dash_duo.find_element("#home-card-traffic").text

@@ -1,0 +1,1 @@
+"""Shared Dash UI pieces: component ids, the string catalog and the app shell."""
