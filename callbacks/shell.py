@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dash import Input, Output, callback, html
+from dash import Input, Output, callback, clientside_callback, html
 
 from data_sources import health
 from ui import ids
@@ -25,3 +25,15 @@ def update_banner(_: int | None) -> tuple[list, str]:
     if not messages:
         return [], "banner hidden"
     return [html.Div(m) for m in messages], "banner banner-down"
+
+
+# The clock runs in the browser: a wall clock must tick even when the server is unreachable.
+clientside_callback(
+    """
+    function (_) {
+        return new Date().toLocaleTimeString("vi-VN", {timeZone: "Asia/Ho_Chi_Minh", hour12: false}) + " (GMT+7)";
+    }
+    """,
+    Output(ids.SHELL_CLOCK, "children"),
+    Input(ids.SHELL_HEALTH_TICK, "n_intervals"),
+)
