@@ -31,7 +31,7 @@ def update_banner(_: int | None) -> tuple[list, str]:
 clientside_callback(
     """
     function (_) {
-        return new Date().toLocaleTimeString("vi-VN", {timeZone: "Asia/Ho_Chi_Minh", hour12: false}) + " (GMT+7)";
+        return new Date().toLocaleTimeString("vi-VN", {timeZone: "Asia/Ho_Chi_Minh", hour12: false, hour: "2-digit", minute: "2-digit"}) + " (GMT+7)";
     }
     """,
     Output(ids.SHELL_CLOCK, "children"),
