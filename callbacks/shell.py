@@ -31,7 +31,8 @@ def update_banner(_: int | None) -> tuple[list, str]:
 clientside_callback(
     """
     function (_) {
-        return new Date().toLocaleTimeString("vi-VN", {timeZone: "Asia/Ho_Chi_Minh", hour12: false, hour: "2-digit", minute: "2-digit"}) + " (GMT+7)";
+        const opts = {timeZone: "Asia/Ho_Chi_Minh", hour12: false, hour: "2-digit", minute: "2-digit"};
+        return new Date().toLocaleTimeString("vi-VN", opts) + " (GMT+7)";
     }
     """,
     Output(ids.SHELL_CLOCK, "children"),
