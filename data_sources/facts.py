@@ -27,6 +27,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "fire_danger": ("event_id", "ts", "unit_code", "area_id", "level"),
     "hotspots": ("event_id", "ts", "lat", "lon", "confidence", "frp", "source", "unit_code", "area_id"),
     "complaint_events": ("event_id", "ts", "complaint_id", "status", "agency_code", "unit_code", "payload"),
+    # Not a fact table, but the backfill COPYs rollup rows directly (one reading per bucket there).
+    "traffic_5min": (
+        "segment_id", "bucket", "unit_code", "n", "avg_speed_kmh", "min_speed_kmh", "avg_level", "max_level",
+    ),
 }  # fmt: skip
 
 
@@ -145,8 +149,9 @@ def copy_rows(conn: Connection, table: str, rows: Sequence[tuple]) -> bool:
     conn.execute(text(f"TRUNCATE {stage}"))
     _copy(raw, stage, columns, rows)
     cols = ", ".join(columns)
+    key = ", ".join(c.name for c in schema.metadata.tables[table].primary_key.columns)
     conn.execute(
-        text(f"INSERT INTO {table} ({cols}) SELECT DISTINCT ON (event_id) {cols} FROM {stage} ON CONFLICT DO NOTHING")
+        text(f"INSERT INTO {table} ({cols}) SELECT DISTINCT ON ({key}) {cols} FROM {stage} ON CONFLICT DO NOTHING")
     )
     return False
 
@@ -167,7 +172,9 @@ def upsert_complaints(conn: Connection, events: Sequence) -> None:
     if not latest:
         return
     rows = [_complaint_row(e) for e in latest.values()]
-    stmt = pg_insert(schema.complaints).values(rows)
+    # executemany (one cached statement, batched by insertmanyvalues), not .values(rows): compiling a fresh
+    # multi-row VALUES per batch cost ~0.4 ms per complaint, 10x the whole upsert, in the archiver bench.
+    stmt = pg_insert(schema.complaints)
     update = {c: stmt.excluded[c] for c in rows[0] if c not in ("complaint_id", "closed_at")}
     # closed_at: keep the first close time; a later "rated" event must not move it.
     update["closed_at"] = func.coalesce(schema.complaints.c.closed_at, stmt.excluded.closed_at)
@@ -176,7 +183,7 @@ def upsert_complaints(conn: Connection, events: Sequence) -> None:
         set_=update,
         where=schema.complaints.c.updated_at <= stmt.excluded.updated_at,
     )
-    conn.execute(stmt)
+    conn.execute(stmt, rows)
 
 
 def _complaint_row(e) -> dict:
