@@ -5,7 +5,7 @@ from dash import Dash
 from callbacks import register_all
 from data_sources.cache import cache
 from data_sources.settings import get_settings
-from ui import shell
+from ui import auth, shell
 from ui.i18n import pick_language, t
 
 settings = get_settings()
@@ -23,6 +23,7 @@ cache.init_app(server)
 # A function, so each visit picks its language from the request.
 app.layout = lambda: shell.layout(pick_language())
 register_all(app)
+auth.install(app)  # sign-in, the guard on every route and callback, CSRF, security headers
 
 if __name__ == "__main__":
     app.run(host=settings.host, port=settings.port, debug=False)

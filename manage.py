@@ -1,4 +1,4 @@
-"""Command line: `run` starts the whole stack (servers, data, feed, archiver, web); `init` prepares a database."""
+"""Command line: `run` starts the whole stack; `init` prepares a database; `users` / `tokens` manage sign-in."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import subprocess
 import sys
 import time
 
-from data_sources import db, reference
+from sqlalchemy import Engine
+
+from data_sources import auth_cli, db, reference
+from data_sources.auth_demo import ensure_demo_accounts
 from data_sources.connections import get_engine, reset_connections
 from data_sources.servers import Servers, ensure_servers
 from data_sources.settings import get_settings
@@ -18,8 +21,11 @@ from data_sources.settings import get_settings
 log = logging.getLogger("manage")
 
 
-def _prepare(servers: Servers, *, backfill: bool) -> None:
-    """Migrate, load reference data and backfill history when the database has none."""
+def _prepare(servers: Servers, *, backfill: bool) -> list[str]:
+    """Migrate, load reference data, create demo accounts and backfill history when the database has none.
+
+    Returns the demo sign-in lines to print (empty unless DEMO_FEED is on).
+    """
     os.environ["DATABASE_URL"] = servers.database_url
     os.environ["REDIS_URL"] = servers.redis_url
     get_settings.cache_clear()
@@ -28,8 +34,34 @@ def _prepare(servers: Servers, *, backfill: bool) -> None:
     db.migrate(servers.database_url)
     counts = reference.load_into(get_engine())
     log.info("schema migrated, reference loaded %s (%.1f s)", counts, time.monotonic() - t0)
+    demo = ensure_demo_accounts(get_engine()) if get_settings().demo_feed else []
+    _print_demo(demo)
     if backfill:
-        _child(["-m", "data_sources.demo", "backfill", "--if-empty"]).wait()
+        _child(_BACKFILL).wait()
+    return demo
+
+
+_BACKFILL = ["-m", "data_sources.demo", "backfill", "--if-empty"]
+
+
+def _print_demo(lines: list[str]) -> None:
+    if lines:
+        print("Demo sign-in (DEMO_FEED=true; see README 'Sign-in and roles'):", *lines, sep="\n", flush=True)
+
+
+def _connect() -> tuple[Engine, Servers]:
+    """Engine on the configured (or embedded) PostgreSQL, migrated, for the users/tokens commands.
+
+    The Servers object is returned too: embedded servers live as long as it does.
+    """
+    settings = get_settings()
+    # Only PostgreSQL is needed here: a placeholder Redis URL keeps ensure_servers from starting Redis.
+    servers = ensure_servers(settings.model_copy(update={"redis_url": settings.redis_url or "redis://unused"}))
+    os.environ["DATABASE_URL"] = servers.database_url
+    get_settings.cache_clear()
+    reset_connections()
+    db.migrate(servers.database_url)
+    return get_engine(), servers
 
 
 def _child(args: list[str]) -> subprocess.Popen:
@@ -50,18 +82,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     servers = ensure_servers(settings)
     if servers.embedded:
         log.info("started embedded %s (data under %s)", " and ".join(servers.embedded), settings.var_dir)
-    _prepare(servers, backfill=settings.demo_feed)
-    children = [_child(["-m", "data_sources.archiver"])]
-    if settings.demo_feed:
-        children.append(_child(["-m", "data_sources.demo", "live"]))
+    # History is backfilled beside the running app (the shell is usable at once and fills in within a
+    # minute or two); the live feed starts after it, so it resumes the lifecycles of backfilled complaints.
+    demo = _prepare(servers, backfill=False)
+    backfill = _child(_BACKFILL) if settings.demo_feed else None
     web = [
         "-m", "gunicorn", "app:server",
         "--bind", f"{settings.host}:{settings.port}",
         "--worker-class", "gthread", "--workers", str(args.workers), "--threads", "16",
         "--no-control-socket", "--graceful-timeout", "5", "--access-logfile", "-",
     ]  # fmt: skip
-    children.append(_child(web))
+    children = [_child(["-m", "data_sources.archiver"]), _child(web)]
     log.info("dashboard on http://%s:%s  (health: /healthz)", settings.host, settings.port)
+    _print_demo(demo)
     stop = False
 
     def _stop(*_: object) -> None:
@@ -72,11 +105,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _stop)
     # If any part dies, stop the rest: a half-running control room would look live while lying.
     while not stop and all(child.poll() is None for child in children):
+        if backfill is not None and backfill.poll() is not None:
+            log.info("backfill finished (exit %s); starting the live demo feed", backfill.returncode)
+            children.append(_child(["-m", "data_sources.demo", "live"]))
+            backfill = None
         time.sleep(0.5)
-    for child in children:
+    for child in [*children, *([backfill] if backfill else [])]:
         if child.poll() is None:
             child.terminate()
-    for child in children:
+    for child in [*children, *([backfill] if backfill else [])]:
         try:
             child.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -92,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--workers", type=int, default=2)
     run.set_defaults(func=cmd_run)
     sub.add_parser("init", help="migrate, load reference data, backfill if empty").set_defaults(func=cmd_init)
+    auth_cli.add_parsers(sub, _connect)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -7,9 +7,12 @@ from urllib.parse import urlparse
 from flask import Flask, jsonify, redirect, request
 
 from data_sources import health
+from ui.auth import current_principal
 from ui.i18n import LANG_COOKIE, LANGUAGES
 
 ONE_YEAR = 365 * 24 * 3600
+# Load balancers get the summary without signing in; stream names, ages and errors are for operators.
+DETAILED_HEALTH_ROLES = frozenset({"officer", "admin"})
 
 
 def register(server: Flask) -> None:
@@ -17,9 +20,13 @@ def register(server: Flask) -> None:
 
     @server.get("/healthz")
     def healthz():
-        """JSON: Redis and PostgreSQL status, each stream's newest-event age; 503 when a server is down."""
+        """JSON status (503 when a server is down); servers, streams and history only for officers and admins."""
         body = health.report()
-        return jsonify(body), (503 if body["status"] == "down" else 200)
+        code = 503 if body["status"] == "down" else 200
+        principal = current_principal()
+        if principal is None or principal.role not in DETAILED_HEALTH_ROLES:
+            return jsonify(status=body["status"]), code
+        return jsonify(body), code
 
     @server.get("/lang/<lang>")
     def set_language(lang: str):

@@ -9,10 +9,11 @@ import dash
 from dash import dcc, html
 
 from data_sources.events import STREAMS
+from data_sources.viewer import STAFF
 from ui import ids
 from ui.i18n import pick_language, t
 
-dash.register_page(__name__, path="/", nav_key="nav.home", title="IOC Huế")
+dash.register_page(__name__, path="/", nav_key="nav.home", title="IOC Huế", roles=sorted(STAFF))
 
 # Which current-state count speaks for each domain on its card.
 NOW_KEY = {"camera": "camera_offline", "traffic": "traffic", "fire": "hotspots", "complaint": "complaints"}

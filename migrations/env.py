@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from data_sources import schema_auth  # noqa: F401  (registers the sign-in tables on the same metadata)
 from data_sources.connections import sqlalchemy_url
 from data_sources.schema import metadata
 

@@ -80,6 +80,8 @@ def live_env(database_url, server_urls) -> Iterator[dict[str, str]]:
         "REDIS_URL": server_urls[1],
         "REDIS_PREFIX": f"test:{SESSION}:",
         "DEMO_FEED": "false",
+        # With DEMO_FEED off the app refuses the development SECRET_KEY, as production would.
+        "SECRET_KEY": f"test-secret-{SESSION}-{uuid.uuid4().hex}",
     }
     old = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
@@ -133,6 +135,41 @@ def rds(live_env) -> redis.Redis:
     from data_sources.connections import get_redis
 
     return get_redis()
+
+
+# ---------------------------------------------------------------- sign-in (see tests/auth_helpers.py)
+
+
+@pytest.fixture(scope="session")
+def accounts(live_env) -> dict[str, dict]:
+    """One account per role in the session database (plus a second dept_head and a wall token)."""
+    from tests.auth_helpers import create_accounts
+
+    return create_accounts()
+
+
+@pytest.fixture
+def ioc_app(live_env):
+    """The real Dash app, imported once settings point at the test servers."""
+    from app import app as dash_app
+
+    return dash_app
+
+
+@pytest.fixture
+def auth_client(ioc_app, accounts):
+    """auth_client(role) -> a Flask test client signed in as that role (None: anonymous); "wall" uses the token."""
+    from tests.auth_helpers import signed_in_client
+
+    return lambda role=None: signed_in_client(ioc_app, accounts, role)
+
+
+@pytest.fixture
+def login(accounts):
+    """login(dash_duo, role="officer"): sign the test browser in through the real /login form."""
+    from tests.auth_helpers import browser_login
+
+    return lambda dash_duo, role="officer": browser_login(dash_duo, accounts, role)
 
 
 def pytest_setup_options():

@@ -31,9 +31,10 @@ def _publish_one_per_stream(rds, rkeys):
     state.StateWriter(rds, rkeys).apply(batch)
 
 
-def test_shell001_overview_shows_live_status_per_domain(dash_duo, app, rds, rkeys, screenshot):
+def test_shell001_overview_shows_live_status_per_domain(dash_duo, app, rds, rkeys, screenshot, login):
     _publish_one_per_stream(rds, rkeys)
-    dash_duo.start_server(app)
+    dash_duo.start_server(app, navigate=False)
+    login(dash_duo, "officer")
     dash_duo.wait_for_text_to_equal(".brand span:last-child", "Trung tâm Giám sát, Điều hành Đô thị thông minh Huế")
     for domain in ("camera", "traffic", "fire", "complaint"):
         dash_duo.wait_for_element(f"#home-card-{domain}[data-status='ok']", timeout=10)
@@ -48,9 +49,10 @@ def test_shell001_overview_shows_live_status_per_domain(dash_duo, app, rds, rkey
     assert dash_duo.get_logs() == []
 
 
-def test_shell002_stale_stream_is_not_shown_as_live(dash_duo, app, rds, rkeys):
+def test_shell002_stale_stream_is_not_shown_as_live(dash_duo, app, rds, rkeys, login):
     # Nothing published for this prefix: every domain must read as down, never as OK.
-    dash_duo.start_server(app)
+    dash_duo.start_server(app, navigate=False)
+    login(dash_duo, "officer")
     for domain in ("camera", "traffic", "fire", "complaint"):
         dash_duo.wait_for_element(f"#home-card-{domain}[data-status='down']", timeout=10)
     assert "chưa có sự kiện" in dash_duo.find_element("#home-card-traffic").text

@@ -1,0 +1,275 @@
+"""Sign-in for the whole server: Flask-Login sessions, wall display tokens, the request guard, CSRF, cookie flags."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from dash import Dash
+from flask import Flask, Response, current_app, g, jsonify, redirect, request
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import Unauthorized
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from data_sources import auth, privacy
+from data_sources.cache import cache
+from data_sources.connections import get_engine, get_redis
+from data_sources.ratelimit import RateLimiter
+from data_sources.settings import Settings, get_settings
+from data_sources.viewer import Viewer
+from ui import access, security, sessions
+from ui.i18n import pick_language, t
+from ui.signin_page import render_page
+
+log = logging.getLogger(__name__)
+
+# Reachable without signing in. /healthz answers anonymous callers with its summary status only.
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/healthz", "/favicon.ico", "/_favicon.ico"})
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/lang/")
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+DEFAULT_SECRET = "dev-only-change-me"
+WALL_HOME = "/wall"
+
+
+@dataclass
+class AuthState:
+    """Per-app auth machinery, kept in app.extensions rather than in module globals."""
+
+    app: Dash
+    csrf: CSRFProtect
+    per_user: RateLimiter
+    per_address: RateLimiter
+
+
+def install(app: Dash) -> None:
+    """Wire sign-in, the guard, CSRF and security headers into the Dash app's Flask server (call once)."""
+    server = app.server
+    settings = get_settings()
+    _configure(server, settings)
+    manager = LoginManager()
+    manager.init_app(server)
+    manager.user_loader(_load_principal)
+    manager.request_loader(_principal_from_header)
+    csrf = CSRFProtect(server)
+    limit = settings.signin_attempts_per_minute
+    server.extensions["ioc_auth"] = AuthState(
+        app=app,
+        csrf=csrf,
+        per_user=RateLimiter(get_redis, name="signin-user", limit=limit),
+        # Spraying one password over many usernames from one address is throttled too, a little more loosely.
+        per_address=RateLimiter(get_redis, name="signin-addr", limit=limit * 6),
+    )
+    server.before_request(_guard)
+    server.after_request(_after)
+    server.register_error_handler(CSRFError, _csrf_failed)
+    from callbacks import signin  # here, not at the top: the routes module imports this one
+
+    signin.register(server)
+
+
+def _configure(server: Flask, settings: Settings) -> None:
+    if settings.secret_key == DEFAULT_SECRET:
+        if not settings.demo_feed:
+            raise RuntimeError("SECRET_KEY is the development default: set SECRET_KEY before serving real data")
+        log.warning("SECRET_KEY is the development default: fine for the demo, never for production")
+    if settings.trusted_proxy_hops > 0:
+        n = settings.trusted_proxy_hops
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    server.config.update(
+        SESSION_COOKIE_NAME="ioc_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        # The signature's own lifetime; idle and absolute limits for people are checked in the guard.
+        PERMANENT_SESSION_LIFETIME=timedelta(days=30),
+        # Dash and the sign-in form send the token; the guard decides when to check it (after sign-in).
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=True,
+    )
+
+
+# ---------------------------------------------------------------- who is signed in
+
+
+def _cached(key: str, load):
+    """A principal from this process's cache for at most AUTH_CACHE_SECONDS, then from PostgreSQL again."""
+    seconds = get_settings().auth_cache_seconds
+    if seconds <= 0:
+        return load()
+    hit = cache.get(key)
+    if hit is not None:
+        return hit or None
+    value = load()
+    cache.set(key, value or False, timeout=max(1, round(seconds)))
+    return value
+
+
+def _load_principal(session_id: str) -> auth.Principal | None:
+    parsed = auth.parse_session_id(session_id)
+    if parsed is None:
+        return None
+    kind, key, epoch = parsed
+    if kind == "u":
+        return _cached(f"auth:u:{key}:{epoch}", lambda: auth.load_user(get_engine(), key, epoch))
+    return _cached(f"auth:t:{key}", lambda: auth.load_token(get_engine(), key))
+
+
+def _principal_from_header(req) -> auth.Principal | None:
+    """A wall screen that cannot keep cookies may send `Authorization: Bearer <display token>` instead."""
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    raw = header.removeprefix("Bearer ").strip()
+    principal = _cached(f"auth:raw:{auth.hash_token(raw)}", lambda: auth.token_by_raw(get_engine(), raw))
+    if principal is not None:
+        g.ioc_header_auth = True  # the header cannot be forged cross-site, so CSRF does not apply
+    return principal
+
+
+def current_principal() -> auth.Principal | None:
+    """The signed-in principal of this request, or None."""
+    user = current_user
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def current_viewer() -> Viewer:
+    """The Viewer that callbacks pass to data_sources; raises 401 if nobody is signed in (defence in depth)."""
+    principal = current_principal()
+    if principal is None:
+        raise Unauthorized()
+    viewer = principal.viewer()
+    return Viewer(**{**viewer.__dict__, "remote_addr": request.remote_addr})
+
+
+def home_for(principal: auth.Principal | None) -> str:
+    """Where a principal lands: walls on the wall page, people on the overview."""
+    return WALL_HOME if principal is not None and principal.role == "wall" else "/"
+
+
+# ---------------------------------------------------------------- the guard
+
+
+def _is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def _is_wall_path(path: str) -> bool:
+    return path == WALL_HOME or path.startswith(WALL_HOME + "/")
+
+
+def auth_state() -> AuthState:
+    """The auth machinery of the app serving this request."""
+    return current_app.extensions["ioc_auth"]
+
+
+def _guard() -> Response | None:
+    """Runs before every request: public paths pass, everything else needs a principal allowed to see it."""
+    path = request.path
+    if _is_public(path):
+        return None
+    if request.method == "GET" and "token" in request.args and _is_wall_path(path):
+        return _token_signin(request.args["token"])
+    principal = current_principal()
+    if principal is None:
+        return _unauthenticated()
+    ended = sessions.session_ended() if principal.kind == "user" else None
+    if ended:
+        sessions.end_session(principal, reason=ended)
+        return _unauthenticated(expired=True)
+    if request.method in MUTATING and not g.get("ioc_header_auth"):
+        auth_state().csrf.protect()
+    roles = _required_roles(path)
+    if principal.role not in roles:
+        return _forbidden(principal)
+    return None
+
+
+def _required_roles(path: str) -> frozenset[str]:
+    app = auth_state().app
+    if path == "/_dash-update-component":
+        return access.callback_roles(app, request.get_json(silent=True))
+    if path in access.SIGNED_IN_DASH_PATHS:
+        return access.EVERYONE
+    view = request.endpoint and app.server.view_functions.get(request.endpoint)
+    roles = getattr(view, "ioc_roles", None)
+    if roles is not None:
+        return roles
+    if request.endpoint in ("/", "/<path:path>") and request.method in ("GET", "HEAD"):
+        return access.roles_for_path(app, path)
+    # Any other route (exports, streams, APIs added later) defaults to people, never to wall screens.
+    return access.STAFF
+
+
+def allow_roles(*roles: str):
+    """Decorator for plain Flask views: which roles the guard lets through (default: officer, dept_head, admin)."""
+
+    def mark(view):
+        view.ioc_roles = frozenset(roles)
+        return view
+
+    return mark
+
+
+def _token_signin(raw: str) -> Response:
+    """/wall?token=...: check the display token, start a wall session, and drop the token from the address bar."""
+    principal = auth.token_by_raw(get_engine(), raw)
+    lang = pick_language(request.args.get("lang"))
+    if principal is None:
+        privacy.audit(
+            get_engine(), actor="anonymous", role=None, action="token_rejected", remote_addr=request.remote_addr
+        )
+        html = render_page(lang, heading_key="auth.title", message=t("auth.token_invalid", lang), form=False)
+        return Response(html, status=401, mimetype="text/html")
+    sessions.start_session(principal)
+    sessions.audit_principal(principal, "token_signin")
+    rest = [(k, v) for k, v in request.args.items(multi=True) if k != "token"]
+    return redirect(request.path + ("?" + urlencode(rest) if rest else ""))
+
+
+def _wants_json() -> bool:
+    """Everything but a browser navigating to a page (which names text/html) gets a status code, not a redirect."""
+    navigating = request.method in ("GET", "HEAD") and not request.path.startswith("/_dash-")
+    return not (navigating and "text/html" in request.accept_mimetypes.values())
+
+
+def _unauthenticated(*, expired: bool = False) -> Response:
+    if _wants_json():
+        response = jsonify(error="sign-in required")
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer realm="ioc"'
+        return response
+    target = request.full_path.rstrip("?") if request.query_string else request.path
+    params = {"next": target} | ({"expired": "1"} if expired else {})
+    return redirect("/login?" + urlencode(params))
+
+
+def _forbidden(principal: auth.Principal) -> Response:
+    sessions.audit_principal(principal, "access_denied", subject=request.path)
+    if _wants_json():
+        response = jsonify(error="forbidden")
+        response.status_code = 403
+        return response
+    if principal.role == "wall" and request.path != WALL_HOME:
+        return redirect(WALL_HOME)
+    lang = pick_language()
+    message = t("auth.forbidden.body", lang, role=t(f"role.{principal.role}", lang))
+    html = render_page(lang, heading_key="auth.forbidden.title", message=message, form=False, home=home_for(principal))
+    return Response(html, status=403, mimetype="text/html")
+
+
+def _csrf_failed(error: CSRFError) -> Response:
+    log.info("CSRF check failed on %s: %s", request.path, error.description)
+    response = jsonify(error="csrf", reason=error.description)
+    response.status_code = 400
+    return response
+
+
+def _after(response: Response) -> Response:
+    """Security headers on everything, the CSRF cookie Dash's renderer reads, no caching of signed-in data."""
+    static = request.path.startswith(PUBLIC_PREFIXES) and not request.path.startswith("/lang/")
+    signed_in = not static and current_principal() is not None
+    return security.apply_headers(auth_state().app, response, public_static=static, signed_in=signed_in)
