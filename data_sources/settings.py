@@ -38,6 +38,44 @@ class Settings(BaseSettings):
     feed_accel: float = 1.0
     stale_warn_seconds: float = 10.0
     stale_alarm_seconds: float = 60.0
+    # Sign-in and sessions (see README "Sign-in and roles").
+    session_idle_hours: float = 12.0
+    # A signed-in user signs in again at least this often, however busy the tab.
+    session_max_hours: float = 24.0
+    # Behind HTTPS: Secure cookies and HSTS. Off by default so http://127.0.0.1 works in development.
+    secure_cookies: bool = False
+    # How long one web process trusts a display-token or user check before asking PostgreSQL again:
+    # a revoked token or a disabled user stops working within this many seconds.
+    auth_cache_seconds: float = 3.0
+    signin_attempts_per_minute: int = 5
+    # Space-separated origins allowed to frame /wall (e.g. a video-wall controller); empty: nobody.
+    wall_frame_ancestors: str = ""
+    # Reverse proxies in front of gunicorn whose X-Forwarded-For/-Proto to trust (0: none).
+    trusted_proxy_hops: int = 0
+    # Real feeds (`python -m data_sources.ingest`, docs/ingest.md). Keys empty: that follow mode refuses to start.
+    firms_map_key: str = ""
+    firms_url: str = "https://firms.modaps.eosdis.nasa.gov"
+    firms_sources: str = "VIIRS_SNPP_NRT,VIIRS_NOAA20_NRT,VIIRS_NOAA21_NRT,MODIS_NRT"
+    firms_days: int = Field(default=1, ge=1, le=5)
+    firms_poll_seconds: float = 900.0  # NRT files are refreshed every few hours; polling faster only costs quota
+    open311_url: str = ""  # the GeoReport v2 requests.json URL (api_key/jurisdiction_id as query parameters)
+    open311_poll_seconds: float = 60.0
+    open311_lookback_hours: float = 24.0  # first poll after a start reaches back this far
+    open311_channel: str = Field(default="web", pattern="^(hue_s|web|hotline|facebook|zalo|email)$")
+    mqtt_url: str = "mqtt://127.0.0.1:1883"  # mqtt[s]://user:password@host:port
+    frigate_topic_prefix: str = "frigate"
+    frigate_url: str = ""  # Frigate's web UI, for snapshot links on alerts (empty: no links)
+    tomtom_key: str = ""
+    tomtom_url: str = "https://api.tomtom.com"
+    # Flow Segment Data is one request per point: "hot" (the congestion hot spots), "all", or segment ids.
+    tomtom_segments: str = "hot"
+    here_key: str = ""
+    here_url: str = "https://data.traffic.hereapi.com"
+    traffic_poll_seconds: float = 120.0
+    # A flow reading further than this from every road segment we model is counted as unmatched.
+    traffic_match_metres: float = 100.0
+    # How long ingest remembers published event ids, so a re-ingested file or an overlapping poll adds nothing.
+    ingest_seen_days: float = 30.0
 
 
 @lru_cache(maxsize=1)
