@@ -3,8 +3,10 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from data_sources import schema_auth  # noqa: F401  (registers the sign-in tables on the same metadata)
+# Modules that add tables to the shared metadata: imported so autogenerate sees the whole schema.
+from data_sources import alerts_workflow, schema_auth  # noqa: F401
 from data_sources.connections import sqlalchemy_url
+from data_sources.history import rollups  # noqa: F401
 from data_sources.schema import metadata
 
 config = context.config

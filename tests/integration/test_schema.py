@@ -68,3 +68,17 @@ def test_traffic_rollup_recomputes_buckets(engine, clean_facts):
     with engine.connect() as conn:
         n, avg, mn = conn.execute(text("SELECT n, avg_speed_kmh, min_speed_kmh FROM traffic_5min")).one()
     assert (n, avg, mn) == (10, 14.5, 10.0)
+
+
+def test_closed_at_is_the_resolution_time_even_when_the_rating_arrives_in_the_same_batch(engine, clean_facts):
+    refs = facts.Refs.from_files()
+    unit = reference.load_files()["units"][0]["code"]
+    batch = [
+        f.complaint(30, status="resolved", unit_code=unit),
+        f.complaint(90, status="rated", unit_code=unit, rating=5),
+    ]
+    with engine.begin() as conn:
+        facts.write_events(conn, batch, refs)
+    with engine.connect() as conn:
+        status, closed = conn.execute(text("SELECT status, closed_at FROM complaints")).one()
+    assert status == "rated" and closed == batch[0].ts
