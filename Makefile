@@ -36,8 +36,15 @@ format: venv
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: venv
+# The wall benches need Chromium; the soak runs SOAK_MINUTES (an hour by default).
+SOAK_MINUTES ?= 60
+bench: venv browser
 	$(PY) bench/archiver.py
+	$(PY) bench/latency.py
+	$(PY) bench/payload.py
+	$(PY) bench/soak.py --minutes $(SOAK_MINUTES)
+	$(PY) bench/drilldown.py
+	$(PY) bench/map.py
 
 clean:
 	rm -rf var screenshots

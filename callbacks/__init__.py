@@ -7,6 +7,24 @@ from dash import Dash
 
 def register_all(app: Dash) -> None:
     """Import every callback module once and attach the plain HTTP routes to the Flask server."""
-    from callbacks import home, routes, shell  # noqa: F401  (imports register the callbacks)
+    from callbacks import (  # noqa: F401  (imports register the callbacks)
+        camera_item,
+        cameras,
+        complaint_item,
+        complaints,
+        console,
+        exports,
+        fire,
+        fire_unit,
+        home,
+        push,
+        routes,
+        segment_item,
+        shell,
+        traffic,
+        wall,
+    )
 
     routes.register(app.server)
+    exports.register(app.server)
+    push.register(app.server)

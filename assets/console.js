@@ -1,0 +1,158 @@
+/* Duty console "/console": wake-ups from the wall's push channel, incoming rows, filters, keys, sound and flash. */
+(function () {
+  "use strict";
+  var S = {cfg: null, es: null, n: 0, ctx: null, muted: false, alarms: 0, keys: false};
+
+  function api() {
+    try {
+      return window.dash_ag_grid && S.cfg ? window.dash_ag_grid.getApi(S.cfg.grid) : null;
+    } catch (e) {
+      return null;  // the grid is not drawn yet (or the page was left)
+    }
+  }
+
+  function wake() {
+    S.n += 1;
+    window.dash_clientside.set_props(S.cfg.wake, {data: {n: S.n}});
+  }
+
+  // The push message only says "something changed": the pull reads from the page's cursor, so nothing is lost.
+  function listen() {
+    if (S.es) { S.es.close(); }
+    var es = new EventSource(S.cfg.push);
+    S.es = es;
+    es.addEventListener("ready", wake);
+    es.addEventListener("changed", wake);
+  }
+
+  // ---------------------------------------------------------------- sound
+  function soundState() {
+    if (S.muted) { return "muted"; }
+    return S.ctx && S.ctx.state === "running" ? "on" : "blocked";
+  }
+
+  function showSound() {
+    var el = document.getElementById(S.cfg.sound);
+    if (!el) { return; }
+    var st = soundState();
+    el.setAttribute("data-state", st);
+    el.setAttribute("data-alarms", String(S.alarms));
+    el.textContent = S.cfg.text[st];
+  }
+
+  function ensureContext() {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!S.ctx && Ctx) { S.ctx = new Ctx(); S.ctx.onstatechange = showSound; }
+    return S.ctx;
+  }
+
+  function beep() {
+    var ctx = S.ctx;
+    if (S.muted || !ctx || ctx.state !== "running") { return; }
+    [0, 0.25].forEach(function (at) {  // two short 880 Hz tones: generated, no audio file
+      var osc = ctx.createOscillator(), gain = ctx.createGain();
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.2, ctx.currentTime + at);
+      gain.gain.exponentialRampToValueAtTime(0.001, ctx.currentTime + at + 0.2);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(ctx.currentTime + at);
+      osc.stop(ctx.currentTime + at + 0.2);
+    });
+  }
+
+  // One button: blocked -> (a user gesture may start audio) on -> muted -> on.
+  function toggleSound() {
+    var st = soundState();
+    if (st === "on") { S.muted = true; } else {
+      S.muted = false;
+      var ctx = ensureContext();
+      if (ctx) { ctx.resume().then(showSound); }
+    }
+    try { window.localStorage.setItem("ioc-console-muted", S.muted ? "1" : "0"); } catch (e) { /* private mode */ }
+    showSound();
+  }
+
+  function alarm() {
+    S.alarms += 1;
+    beep();
+    var root = document.getElementById(S.cfg.root);
+    if (root) {
+      root.classList.remove("console-alarm");
+      void root.offsetWidth;  // restart the CSS animation
+      root.classList.add("console-alarm");
+    }
+    showSound();
+  }
+
+  // ---------------------------------------------------------------- keys
+  function move(step) {
+    var a = api();
+    if (!a) { return; }
+    var sel = a.getSelectedNodes()[0];
+    var idx = sel && sel.rowIndex !== null ? sel.rowIndex + step : 0;
+    idx = Math.max(0, Math.min(a.getDisplayedRowCount() - 1, idx));
+    var node = a.getDisplayedRowAtIndex(idx);
+    if (node) { node.setSelected(true, true); a.ensureIndexVisible(idx); }
+  }
+
+  function onKey(ev) {
+    var tag = (ev.target && ev.target.tagName) || "";
+    if (tag === "INPUT" || tag === "TEXTAREA" || ev.ctrlKey || ev.metaKey || ev.altKey) {
+      if (ev.key === "Escape" && ev.target.blur) { ev.target.blur(); }
+      return;
+    }
+    if (!document.getElementById(S.cfg.root)) { return; }
+    if (ev.key === "j") { move(1); } else if (ev.key === "k") { move(-1); } else if (ev.key === "/") {
+      ev.preventDefault();
+      document.getElementById(S.cfg.search).focus();
+    } else if (ev.key === "a") {
+      document.getElementById(S.cfg.ack).click();
+    } else if (ev.key === "Enter") {
+      var root = document.getElementById(S.cfg.root);
+      root.classList.add("console-detail-open");
+      document.getElementById(S.cfg.comment).focus();
+      ev.preventDefault();
+    } else { return; }
+  }
+
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.console = {
+    start: function (cfg) {
+      S.cfg = cfg;
+      try { S.muted = window.localStorage.getItem("ioc-console-muted") === "1"; } catch (e) { S.muted = false; }
+      if (!S.keys) { document.addEventListener("keydown", onKey); S.keys = true; }
+      ensureContext();  // created suspended until the user interacts: the button then says "blocked"
+      var btn = document.getElementById(cfg.sound);
+      if (btn) { btn.onclick = toggleSound; }
+      showSound();
+      listen();
+      return {n: 0};
+    },
+    pulled: function (cursor) {
+      if (cursor && cursor.more) { wake(); }  // a burst longer than one pull: read on at once
+    },
+    incoming: function (data) {
+      var a = api();
+      if (!data || !data.rows || !a) { return; }
+      var add = [], update = [], critical = false;
+      data.rows.forEach(function (row) {
+        if (a.getRowNode(row.alert_id)) { update.push(row); } else {
+          add.push(row);
+          critical = critical || row.severity === "critical";
+        }
+      });
+      a.applyTransaction({add: add, update: update});
+      if (critical) { alarm(); }
+    },
+    filters: function (search, kind, unit, agency, state) {
+      var a = api();
+      if (!a) { return; }
+      var chosen = {kind: kind, unit_code: unit, agency: agency, state: state}, model = {};
+      Object.keys(chosen).forEach(function (f) {
+        if (chosen[f]) { model[f] = {filterType: "text", type: "equals", filter: chosen[f]}; }
+      });
+      a.setGridOption("quickFilterText", search || "");
+      a.setFilterModel(model);
+    }
+  };
+}());

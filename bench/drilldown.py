@@ -1,0 +1,237 @@
+"""Drill-down pages at city scale: per page, data-call latency (cold and cached cache) against the same SQL run raw.
+
+Seeds ~15 million fact rows (90 days of the demo model plus city-scale camera alerts) into its own database,
+then replays what each page's callbacks ask for, over every range, city-wide and per unit, as an officer and
+as a department head. Each data call runs with an empty flask-caching cache, then its SQL (the very statement
+the data function builds, compiled once) runs through a bare psycopg cursor, then the call runs again cached.
+
+    python bench/drilldown.py              # seed (~10 min on 2 cores), then measure
+    python bench/drilldown.py --skip-seed  # measure an already seeded database
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import time
+from collections import defaultdict
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psycopg  # noqa: E402
+from flask import Flask  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+DB_NAME = "ioc_bench_drill"
+TARGET_P95_MS, TARGET_RATIO = 150.0, 1.5
+
+
+def urls() -> tuple[str, str]:
+    env = os.environ.get
+    pg = env("TEST_DATABASE_URL") or env("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+    return pg, env("TEST_REDIS_URL") or env("REDIS_URL") or "redis://127.0.0.1:6379/15"
+
+
+def calls(views, items):
+    """(page, name, data call, statements) for every view: what each page's callbacks ask the data layer for."""
+    from data_sources.history import cameras as cam
+    from data_sources.history import complaints as cx
+    from data_sources.history import fire
+    from data_sources.history import traffic as tr
+    from data_sources.history.common import scope_of
+
+    for viewer, win, unit, now in views:
+        s, u = scope_of(viewer), {"unit": unit}
+        v = {"viewer": viewer, "window": win}
+        yield "traffic", "compare", lambda v=v, u=u: tr.compare(**v, **u), [tr.compare_sql(s, win, unit)]
+        yield "traffic", "segments", lambda v=v, u=u: tr.segments(**v, **u), [tr.segments_sql(s, win, unit)]
+        yield "traffic", "units", lambda v=v: tr.units(**v), [tr.units_sql(s, win)]
+        yield "traffic", "hour_of_week", lambda v=v, u=u: tr.hour_of_week(**v, **u), [tr.hour_of_week_sql(s, win, unit)]
+        yield "complaints", "summary", lambda v=v, u=u: cx.summary(**v, **u), [cx.summary_sql(s, win, unit, None)]
+        # The unit bars always show every unit.
+        yield (
+            "complaints",
+            "by_unit",
+            lambda v=v: cx.breakdown(**v, by="unit"),
+            [cx.breakdown_sql(s, win, None, None, "unit")],
+        )
+        yield "complaints", "backlog", lambda v=v, u=u: cx.backlog(**v, **u), [cx.backlog_sql(s, win, unit, None)]
+        yield "complaints", "ratings", lambda v=v, u=u: cx.ratings(**v, **u), [cx.ratings_sql(s, win, unit, None)]
+        yield "complaints", "points", lambda v=v, u=u: cx.points(**v, **u), [cx.points_sql(s, win, unit, None)]
+        yield (
+            "complaints",
+            "due",
+            (lambda viewer=viewer, u=u, now=now: cx.due(viewer=viewer, now=now, **u)),
+            [cx.due_sql(s, now, unit, None)],
+        )
+        yield "cameras", "by_unit_kind", lambda v=v: cam.by_unit_kind(**v), [cam.by_unit_kind_sql(s, win, None)]
+        yield "cameras", "uptime", lambda v=v, u=u: cam.uptime(**v, **u), [cam.uptime_sql(s, win, unit)]
+        yield "cameras", "by_hour", lambda v=v, u=u: cam.by_hour(**v, **u), [cam.by_hour_sql(s, win, unit)]
+        yield "cameras", "by_camera", lambda v=v, u=u: cam.by_camera(**v, **u), [cam.by_camera_sql(s, win, unit)]
+        yield (
+            "cameras",
+            "plate_hits",
+            lambda v=v, u=u: cam.plate_hits(**v, **u),
+            [cam.plate_hits_sql(viewer, win, unit, None)],
+        )
+        yield (
+            "fire",
+            "daily_levels",
+            lambda v=v, u=u: fire.daily_levels(**v, **u),
+            [fire.daily_levels_sql(s, win, unit)],
+        )
+        yield "fire", "season_days", (lambda viewer=viewer, win=win, u=u: fire.season_days(
+            viewer=viewer, until=win.until, **u)), [fire.season_days_sql(s, win.until, unit)]  # fmt: skip
+        yield "fire", "hotspots", lambda v=v, u=u: fire.hotspot_rows(**v, **u), [fire.hotspots_sql(s, win, unit)]
+        seg, camera, complaint = items["segment"], items["camera"], items["complaint"]
+        yield (
+            "segment page",
+            "segment",
+            (lambda viewer=viewer, seg=seg: tr.segment(viewer=viewer, segment_id=seg)),
+            [tr.segment_sql(s, seg)],
+        )
+        yield (
+            "segment page",
+            "history",
+            (lambda v=v, seg=seg: tr.segment_history(**v, segment_id=seg)),
+            [tr.segment_history_sql(s, win, seg)],
+        )
+        yield (
+            "camera page",
+            "series",
+            (lambda v=v, c=camera: cam.camera_series(**v, camera_id=c)),
+            [cam.camera_series_sql(s, win, camera)],
+        )
+        yield (
+            "camera page",
+            "uptime",
+            (lambda v=v, c=camera: cam.uptime(**v, camera_id=c)),
+            [cam.uptime_sql(s, win, None, camera)],
+        )
+        yield (
+            "complaint page",
+            "detail",
+            (lambda viewer=viewer, c=complaint: cx.detail(viewer=viewer, complaint_id=c)),
+            [cx.detail_sql(s, complaint), cx.timeline_sql(s, complaint)],
+        )
+
+
+def compile_sql(engine, stmt) -> tuple[str, dict]:
+    compiled = stmt.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
+    return str(compiled), compiled.params
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t0) * 1000
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def build_views(end):
+    """Every range, city-wide and for the busiest unit, as an officer and as the head of that unit's committee."""
+    from data_sources.history.common import LOCAL
+    from data_sources.viewer import Viewer
+    from ui.drill_state import DrillState, window
+
+    unit, agency = "19786", "UB-THUANHOA"  # Thuận Hóa: the old city's south bank, the busiest unit
+    officer = Viewer(role="officer", username="bench-officer", cleared_for_personal_data=True)
+    head = Viewer(role="dept_head", username="bench-head", agency_code=agency, unit_codes=(unit,))
+    states = [DrillState(range=r) for r in ("24h", "7d", "30d", "90d")]
+    local = end.astimezone(LOCAL)
+    states.append(DrillState(range="custom", start=(local - timedelta(days=59)).date(), end=local.date()))
+    views = []
+    for state in states:
+        win = window(state, end)
+        views += [(officer, win, None, end), (officer, win, unit, end), (head, win, None, end)]
+    return views
+
+
+def measure(url: str, reps: int) -> None:
+    os.environ["DATABASE_URL"] = url
+    from data_sources.cache import cache
+    from data_sources.connections import get_engine
+    from data_sources.schema import camera_alerts, complaints, road_segments, traffic_5min
+
+    app = Flask(__name__)
+    cache.init_app(app)
+    engine = get_engine()
+    with engine.connect() as conn:
+        end = conn.execute(select(func.max(traffic_5min.c.bucket))).scalar_one() + timedelta(minutes=5)
+        items = {
+            "segment": conn.execute(select(road_segments.c.segment_id).where(road_segments.c.hot_spot))
+            .scalars()
+            .first(),
+            "camera": conn.execute(select(camera_alerts.c.camera_id).limit(1)).scalar_one(),
+            "complaint": conn.execute(select(complaints.c.complaint_id).where(complaints.c.unit_code == "19786"))
+            .scalars()
+            .first(),
+        }
+    views = build_views(end)
+    raw = psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
+    cold, direct, cached = defaultdict(list), defaultdict(list), defaultdict(list)
+    with app.app_context():
+        for rep in range(reps + 1):  # rep 0 warms PostgreSQL's buffers and the Python imports; not recorded
+            for page, _name, call, stmts in calls(views, items):
+                sqls = [compile_sql(engine, s) for s in stmts]
+                cache.clear()
+                t_data = timed(call)
+                t_sql = sum(timed(lambda q=q, p=p: raw.execute(q, p).fetchall()) for q, p in sqls)
+                raw.commit()
+                t_hit = timed(call)
+                if rep:
+                    cold[page].append(t_data)
+                    direct[page].append(t_sql)
+                    cached[page].append(t_hit)
+    print(f"\nper page: data calls with an empty cache vs the same SQL on a bare psycopg cursor ({reps} reps)")
+    print(f"{'page':<16}{'calls':>6}{'p50 ms':>9}{'p95 ms':>9}{'SQL p50':>9}{'SQL p95':>9}{'ratio p50':>10}"
+          f"{'ratio p95':>10}{'sum ratio':>10}{'+ms p50':>9}{'cached p50':>11}{'cached p95':>11}")  # fmt: skip
+    worst_p95, worst_ratio = 0.0, 0.0
+    for page in cold:
+        c, d, h = cold[page], direct[page], cached[page]
+        r50, r95, rsum = pct(c, 50) / pct(d, 50), pct(c, 95) / pct(d, 95), sum(c) / sum(d)
+        worst_p95, worst_ratio = max(worst_p95, pct(c, 95)), max(worst_ratio, r95)
+        extra = pct([a - b for a, b in zip(c, d, strict=True)], 50)
+        print(f"{page:<16}{len(c):>6}{pct(c, 50):>9.1f}{pct(c, 95):>9.1f}{pct(d, 50):>9.1f}{pct(d, 95):>9.1f}"
+              f"{r50:>10.2f}{r95:>10.2f}{rsum:>10.2f}{extra:>9.1f}{pct(h, 50):>11.3f}{pct(h, 95):>11.3f}")  # fmt: skip
+    ok = worst_p95 <= TARGET_P95_MS and worst_ratio <= TARGET_RATIO
+    print(f"\nworst page p95 {worst_p95:.1f} ms (target <= {TARGET_P95_MS:.0f}), worst p95 ratio {worst_ratio:.2f}"
+          f" (target <= {TARGET_RATIO}): {'MET' if ok else 'NOT MET'}")  # fmt: skip
+    raw.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--skip-seed", action="store_true", help="reuse the seeded database")
+    parser.add_argument("--db", default=DB_NAME, help=f"database name (default {DB_NAME})")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    os.environ.setdefault("REDIS_PREFIX", "bench-drill:")
+    admin, redis_url = urls()
+    url = make_url(admin).set(database=args.db).render_as_string(hide_password=False)
+    if not args.skip_seed:
+        from bench.drill_seed import seed
+
+        url, counts, seconds = seed(admin, args.db, redis_url, days=args.days)
+        facts = sum(v for k, v in counts.items() if k in FACTS)
+        print(f"seeded {args.db} in {seconds:.0f} s: {facts:,} fact rows, {sum(counts.values()):,} rows in all")
+        for name, n in counts.items():
+            print(f"  {name:<28}{n:>12,}")
+    measure(url, args.reps)
+
+
+FACTS = {"camera_alerts", "traffic_readings", "fire_danger", "hotspots", "complaint_events"}
+
+if __name__ == "__main__":
+    main()

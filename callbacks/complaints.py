@@ -1,0 +1,137 @@
+"""Callbacks of "/complaints": filters and clicks rewrite the URL; each panel reads the stored window and draws."""
+
+from __future__ import annotations
+
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
+
+from data_sources.history import complaints
+from ui import drill_complaints as build
+from ui import ids
+from ui.auth import current_viewer
+from ui.drill_controls import now_local, read_store
+from ui.drill_nav import clicked, item_href, next_search, point_of
+from ui.i18n import pick_language
+
+F, MAP = ids.COMPLAINTS, ids.COMPLAINTS_MAP
+
+
+@callback(
+    Output(F.url, "search"),
+    Input(F.range, "value"),
+    Input(F.dates, "start_date"),
+    Input(F.dates, "end_date"),
+    Input(F.unit, "value"),
+    Input(F.agency, "value"),
+    Input(ids.COMPLAINTS_UNITS, "clickData"),
+    Input(ids.COMPLAINTS_AGENCIES, "clickData"),
+    Input(MAP.units, "clickData"),
+    State(F.store, "data"),
+    prevent_initial_call=True,
+)
+def navigate(range_, start, end, unit, agency, unit_click, agency_click, map_click, data) -> str:
+    """A filter change or a click on a unit (bar or map) or an agency bar becomes the next URL."""
+    trigger, today = ctx.triggered_id, now_local().date()
+    if trigger == F.range:
+        search = next_search(data, today, range=range_)
+    elif trigger == F.dates:
+        search = next_search(data, today, start=start, end=end)
+    elif trigger == F.unit:
+        search = next_search(data, today, unit=unit)
+    elif trigger == F.agency:
+        search = next_search(data, today, agency=agency)
+    elif trigger == ids.COMPLAINTS_AGENCIES:
+        key = clicked(agency_click)
+        search = next_search(data, today, agency=key) if key else None
+    else:
+        key = clicked(unit_click if trigger == ids.COMPLAINTS_UNITS else map_click)
+        search = next_search(data, today, unit=key) if key else None
+    return search or no_update
+
+
+# Registered before the charts: the renderer sends callbacks in this order, and the map's points are the biggest.
+@callback(Output(ids.COMPLAINTS_POINTS, "data"), Input(F.store, "data"))
+def draw_points(data):
+    """Every report received in the window, as compact integer lists for the clustered map."""
+    state, win, _ = read_store(data)
+    df = complaints.points(viewer=current_viewer(), window=win, unit=state.unit, agency=state.agency)
+    return build.points_payload(df)
+
+
+clientside_callback(
+    ClientsideFunction("drill", "points"),
+    Output(MAP.layer, "data"),
+    Input(ids.COMPLAINTS_POINTS, "data"),
+)
+
+
+@callback(Output(F.url, "href"), Input(MAP.layer, "clickData"), State(F.store, "data"), prevent_initial_call=True)
+def open_complaint(click, data) -> str:
+    """A report clicked on the map opens its page; a cluster click only zooms."""
+    state, win, _ = read_store(data)
+    where = point_of(click)
+    if where is None:
+        return no_update
+    found = complaints.point_at(
+        viewer=current_viewer(), window=win, lat=where[0], lon=where[1], unit=state.unit, agency=state.agency
+    )
+    return item_href("/complaints", found, data) or no_update
+
+
+@callback(
+    Output(ids.COMPLAINTS_KPIS, "children"),
+    Output(ids.COMPLAINTS_AGENCIES, "figure"),
+    Output(ids.COMPLAINTS_AGENCY_GRID.grid, "rowData"),
+    Output(ids.COMPLAINTS_CATEGORIES, "figure"),
+    Output(ids.COMPLAINTS_CHANNELS, "figure"),
+    Output(ids.COMPLAINTS_RATINGS, "figure"),
+    Input(F.store, "data"),
+)
+def draw_summary(data):
+    """KPIs, on time per agency (bars and table), by category, by channel, satisfaction: one scan, one answer."""
+    state, win, _ = read_store(data)
+    lang, viewer = pick_language(state.lang), current_viewer()
+    scope = {"viewer": viewer, "window": win, "unit": state.unit, "agency": state.agency}
+    parts = complaints.summary(**scope)
+    return (
+        build.kpis(parts["all"], lang),
+        build.on_time_bars(parts["agency"], lang, by="agency", selected=state.agency),
+        build.agency_rows(parts["agency"], lang),
+        build.mix_figure(parts["category"], lang, "category"),
+        build.mix_figure(parts["channel"], lang, "channel"),
+        build.ratings_figure(complaints.ratings(**scope), lang),
+    )
+
+
+@callback(Output(ids.COMPLAINTS_UNITS, "figure"), Output(MAP.units, "data"), Input(F.store, "data"))
+def draw_units(data):
+    """On-time share per unit (bars) and reports received per unit (map colours)."""
+    state, win, _ = read_store(data)
+    lang = pick_language(state.lang)
+    df = complaints.breakdown(viewer=current_viewer(), window=win, agency=state.agency, by="unit")
+    return build.on_time_bars(df, lang, by="unit", selected=state.unit), build.units_geojson(df, lang)
+
+
+@callback(Output(ids.COMPLAINTS_BACKLOG, "figure"), Input(F.store, "data"))
+def draw_backlog(data):
+    """Open and overdue reports over the window."""
+    state, win, _ = read_store(data)
+    df = complaints.backlog(viewer=current_viewer(), window=win, unit=state.unit, agency=state.agency)
+    return build.backlog_figure(df, win, pick_language(state.lang))
+
+
+@callback(Output(ids.COMPLAINTS_DUE_GRID.grid, "rowData"), Input(F.store, "data"))
+def draw_due(data):
+    """Open reports overdue or due within 24 h (as of now, whatever the window)."""
+    state, _, _ = read_store(data)
+    now = now_local().replace(second=0, microsecond=0)  # to the minute: the list is cached for 30 s
+    df = complaints.due(viewer=current_viewer(), now=now, unit=state.unit, agency=state.agency)
+    return build.due_rows(df, pick_language(state.lang))
+
+
+for grid_ids in (ids.COMPLAINTS_DUE_GRID, ids.COMPLAINTS_AGENCY_GRID):
+    clientside_callback(
+        ClientsideFunction("drill", "exportCsv"),
+        Output(grid_ids.grid, "exportDataAsCsv"),
+        Input(grid_ids.export, "n_clicks"),
+        prevent_initial_call=True,
+    )

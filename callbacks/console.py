@@ -1,0 +1,141 @@
+"""Callbacks of the duty console "/console": cursor pulls woken by the wall's push channel, detail, workflow (server);
+filters, keys, sound and applying incoming rows (browser, assets/console.js)."""
+
+from __future__ import annotations
+
+import time
+
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
+
+from data_sources import alerts_workflow, console
+from data_sources.connections import get_engine, get_redis
+from ui import console_detail, console_rows, ids
+from ui.auth import current_viewer
+from ui.i18n import t
+
+ACTION_INPUTS = [Input(ids.console_action(a), "n_clicks") for a in ids.CONSOLE_ACTIONS]
+
+
+def _lang(config: dict | None) -> str:
+    return (config or {}).get("lang") or "vi"
+
+
+def _rows(items: list[dict], lang: str) -> list[dict]:
+    """Mask for the viewer, join the workflow states, build rows."""
+    items = console.protect(get_engine(), items, viewer=current_viewer())
+    states = alerts_workflow.states(get_engine(), alert_ids=[i["alert_id"] for i in items])
+    return console_rows.grid_rows(items, states, lang=lang, units=console.places()["units"])
+
+
+@callback(
+    Output(ids.CONSOLE_CURSOR, "data"),
+    Output(ids.CONSOLE_GRID, "rowData"),
+    Output(ids.CONSOLE_INCOMING, "data"),
+    Input(ids.CONSOLE_WAKE, "data"),
+    State(ids.CONSOLE_CURSOR, "data"),
+    State(ids.CONSOLE_CONFIG, "data"),
+    prevent_initial_call=True,
+)
+def pull(_wake: dict | int | None, cursor: dict | None, config: dict | None) -> tuple:
+    """First wake-up loads the queue; later ones send only the new rows (assets/console.js adds or updates them)."""
+    lang = _lang(config)
+    if not cursor or not cursor.get("ids"):
+        snap = console.snapshot(get_redis())
+        return {"ids": snap["cursor"], "more": False, "at": time.time()}, _rows(snap["items"], lang), no_update
+    got = console.pull(get_redis(), cursor["ids"])
+    new_cursor = {"ids": got["cursor"], "more": got["more"], "at": time.time()}
+    if not got["items"]:
+        return new_cursor, no_update, no_update
+    # `flash` marks rows that arrived while the page was open: the browser flashes and beeps for critical ones.
+    rows = [{**row, "flash": True} for row in _rows(got["items"], lang)]
+    return new_cursor, no_update, {"rows": rows, "at": time.time()}
+
+
+def _panel(row: dict, lang: str) -> list:
+    """Detail of one row: its audit trail (PostgreSQL), nearby cameras, and the last events at its place (Redis)."""
+    trail = alerts_workflow.trail(get_engine(), alert_id=row["alert_id"])
+    place = console.place_events(get_redis(), get_engine(), raw=row.get("raw") or {}, viewer=current_viewer())
+    cameras = console.nearby_cameras(row.get("lat"), row.get("lon"))
+    return console_detail.detail(row, trail, cameras, lang, place)
+
+
+@callback(
+    Output(ids.CONSOLE_DETAIL, "children"),
+    Input(ids.CONSOLE_GRID, "selectedRows"),
+    State(ids.CONSOLE_CONFIG, "data"),
+)
+def detail(selected: list[dict] | None, config: dict | None) -> list:
+    """The detail panel of the selected alert: map inset, nearby cameras, audit trail, raw (already masked) event."""
+    lang = _lang(config)
+    row = (selected or [None])[0]
+    if not row:
+        return console_detail.detail(None, [], [], lang)
+    return _panel(row, lang)
+
+
+@callback(
+    Output(ids.CONSOLE_MESSAGE, "children"),
+    Output(ids.CONSOLE_MESSAGE, "className"),
+    Output(ids.CONSOLE_GRID, "rowTransaction"),
+    Output(ids.CONSOLE_DETAIL, "children", allow_duplicate=True),
+    Output(ids.CONSOLE_COMMENT, "value"),
+    Output(ids.CONSOLE_GRID, "selectedRows"),
+    *ACTION_INPUTS,
+    State(ids.CONSOLE_GRID, "selectedRows"),
+    State(ids.CONSOLE_COMMENT, "value"),
+    State(ids.CONSOLE_ASSIGNEE, "value"),
+    State(ids.CONSOLE_CONFIG, "data"),
+    prevent_initial_call=True,
+)
+def act(*args) -> tuple:
+    """Apply the clicked action at the version the officer saw; on a conflict, say who was first."""
+    selected, comment, assignee, config = args[-4:]
+    lang = _lang(config)
+    row = (selected or [None])[0]
+    action = ctx.triggered_id.removeprefix("console-act-") if isinstance(ctx.triggered_id, str) else None
+    if not row or action not in ids.CONSOLE_ACTIONS:
+        return t("console.pick", lang), "console-message warn", no_update, no_update, no_update, no_update
+    try:
+        out = alerts_workflow.act(
+            get_engine(), viewer=current_viewer(), alert_id=row["alert_id"], action=action,
+            version=int(row.get("version") or 0), comment=comment, assignee=assignee, outcome=comment,
+        )  # fmt: skip
+    except alerts_workflow.InvalidAction:
+        return t("console.invalid", lang), "console-message warn", no_update, no_update, no_update, no_update
+    new_row = console_rows.with_state(row, out.state, lang=lang)
+    panel = _panel(new_row, lang)
+    if out.ok:
+        message, cls = t("console.done", lang, action=t(f"console.act.{action}", lang)), "console-message ok"
+    else:
+        state = t(f"console.state.{out.state['state']}", lang)
+        message, cls = t("console.conflict", lang, who=out.conflict_by or "?", state=state), "console-message conflict"
+    # The comment is kept after a conflict, so the officer can re-read it against what the other person did.
+    # selectedRows too: the next action must name the new version, not the one the selection was made at.
+    return message, cls, {"update": [new_row]}, panel, "" if out.ok else no_update, [new_row]
+
+
+# ---------------------------------------------------------------- in the browser (assets/console.js)
+
+
+def _js(name: str) -> ClientsideFunction:
+    return ClientsideFunction(namespace="console", function_name=name)
+
+
+# Starts the push channel, keys and sound once the page is drawn (its output makes Dash run it for this layout).
+clientside_callback(_js("start"), Output(ids.CONSOLE_WAKE, "data"), Input(ids.CONSOLE_CONFIG, "data"))
+clientside_callback(_js("pulled"), Input(ids.CONSOLE_CURSOR, "data"))
+clientside_callback(_js("incoming"), Input(ids.CONSOLE_INCOMING, "data"))
+clientside_callback(
+    _js("filters"),
+    Input(ids.CONSOLE_SEARCH, "value"),
+    Input(ids.CONSOLE_KIND, "value"),
+    Input(ids.CONSOLE_UNIT, "value"),
+    Input(ids.CONSOLE_AGENCY, "value"),
+    Input(ids.CONSOLE_STATE, "value"),
+)
+clientside_callback(
+    "function (n) { return n ? true : window.dash_clientside.no_update; }",
+    Output(ids.CONSOLE_GRID, "exportDataAsCsv"),
+    Input(ids.CONSOLE_EXPORT, "n_clicks"),
+    prevent_initial_call=True,
+)

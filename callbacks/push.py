@@ -1,0 +1,76 @@
+"""The wall's push channel: a Server-Sent Events stream that says "changed" when any stream gets an entry.
+
+It carries no data, only wake-ups: the page then pulls from its own cursor (callbacks.wall.pull), so a
+merged, late or lost message can never lose an event (see ../shared/STACK.md for what did lose them).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+from flask import Flask, Response
+
+from data_sources.connections import get_blocking_redis
+from data_sources.live_feed import ChangeFeed
+from data_sources.settings import get_settings
+from data_sources.streams import Keys
+from ui.auth import allow_roles
+
+PUSH_PATH = "/wall/push"
+# A quiet stream still says "ping" this often, so the page knows the channel is alive and a closed tab frees
+# its worker slot within seconds (the write fails).
+PING_SECONDS = 4
+# A stream ends after this long and the browser reconnects (retry 1 s): threads are recycled and a
+# worker restart never waits on an endless response.
+STREAM_SECONDS = 300
+RETRY_MS = 1000
+
+
+def message(event: str, data: str = "1") -> str:
+    """One SSE message."""
+    return f"event: {event}\ndata: {data}\n\n"
+
+
+def wake_ups(feed: ChangeFeed, *, seconds: float = STREAM_SECONDS, ping: float = PING_SECONDS) -> Iterator[str]:
+    """ready (catch up), then changed/ping every few seconds, or down while Redis is unreachable.
+
+    ready and changed carry the stream ids they report up to: every wall woken by one message pulls the
+    same range, which the server reads once (data_sources.live.pull_range).
+    """
+    yield f"retry: {RETRY_MS}\n\n"
+    feed.join()
+    try:
+        deadline, seen, ready = time.monotonic() + seconds, 0, False
+        while time.monotonic() < deadline:
+            change = feed.wait(seen, timeout=ping)
+            if change.version == seen:
+                yield message("ping")
+                continue
+            seen = change.version
+            if change.down:
+                yield message("down")
+            elif change.ids is not None:
+                yield message("changed" if ready else "ready", json.dumps(change.ids))
+                ready = True
+    finally:
+        feed.leave()
+
+
+def feed_for(server: Flask, prefix: str) -> ChangeFeed:
+    """This process's change feed for a key prefix, kept with the app (created on first use)."""
+    feeds = server.extensions.setdefault("ioc_wall_feeds", {})
+    return feeds.get(prefix) or feeds.setdefault(prefix, ChangeFeed(get_blocking_redis, Keys(prefix)))
+
+
+def register(server: Flask) -> None:
+    """Attach the SSE route; the sign-in guard lets the same roles through as the wall page."""
+
+    @server.get(PUSH_PATH)
+    @allow_roles("wall", "officer", "admin")
+    def wall_push() -> Response:
+        """text/event-stream of wake-ups for /wall."""
+        stream = wake_ups(feed_for(server, get_settings().redis_prefix))
+        headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}  # no proxy buffering of the stream
+        return Response(stream, mimetype="text/event-stream", headers=headers)

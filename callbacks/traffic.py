@@ -1,0 +1,102 @@
+"""Callbacks of "/traffic": filters and clicks rewrite the URL; each panel reads the stored window and draws."""
+
+from __future__ import annotations
+
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
+
+from data_sources.history import traffic
+from ui import drill_traffic as build
+from ui import ids
+from ui.auth import current_viewer
+from ui.drill_controls import now_local, read_store
+from ui.drill_nav import clicked, item_href, next_search
+from ui.i18n import pick_language
+
+F, MAP = ids.TRAFFIC, ids.TRAFFIC_MAP
+
+
+@callback(
+    Output(F.url, "search"),
+    Input(F.range, "value"),
+    Input(F.dates, "start_date"),
+    Input(F.dates, "end_date"),
+    Input(F.unit, "value"),
+    Input(ids.TRAFFIC_UNITS, "clickData"),
+    Input(MAP.units, "clickData"),
+    State(F.store, "data"),
+    prevent_initial_call=True,
+)
+def navigate(range_, start, end, unit, bar_click, map_click, data) -> str:
+    """Turn a filter change, a bar click or a unit clicked on the map into the next URL (the page redraws from it)."""
+    trigger = ctx.triggered_id
+    today = now_local().date()
+    if trigger == F.range:
+        search = next_search(data, today, range=range_)
+    elif trigger == F.dates:
+        search = next_search(data, today, start=start, end=end)
+    elif trigger == F.unit:
+        search = next_search(data, today, unit=unit)
+    else:
+        key = clicked(bar_click if trigger == ids.TRAFFIC_UNITS else map_click)
+        search = next_search(data, today, unit=key) if key else None
+    return search or no_update
+
+
+@callback(
+    Output(F.url, "href"), Input(ids.TRAFFIC_WORST, "clickData"), State(F.store, "data"), prevent_initial_call=True
+)
+def open_segment(click, data) -> str:
+    """A worst-segment bar opens that segment's page."""
+    return item_href("/traffic/segments", clicked(click), data) or no_update
+
+
+@callback(Output(ids.TRAFFIC_UNITS, "figure"), Output(MAP.units, "data"), Input(F.store, "data"))
+def draw_units(data):
+    """Congestion per unit: the bars and the map colours (both clickable)."""
+    state, win, _ = read_store(data)
+    lang = pick_language(state.lang)
+    units = traffic.units(viewer=current_viewer(), window=win)
+    return build.unit_bars(units, lang, state.unit), build.units_geojson(units, lang)
+
+
+@callback(Output(ids.TRAFFIC_HEATMAP, "figure"), Input(F.store, "data"))
+def draw_heatmap(data):
+    """Hour-of-week heat map of heavy congestion."""
+    state, win, _ = read_store(data)
+    lang = pick_language(state.lang)
+    return build.heatmap(traffic.hour_of_week(viewer=current_viewer(), window=win, unit=state.unit), lang)
+
+
+@callback(
+    Output(ids.TRAFFIC_KPIS, "children"),
+    Output(ids.TRAFFIC_COMPARE, "figure"),
+    Output(ids.TRAFFIC_WORST, "figure"),
+    Output(ids.TRAFFIC_GRID.grid, "rowData"),
+    Output(MAP.layer, "data"),
+    Input(F.store, "data"),
+)
+def draw_segments(data):
+    """KPIs, this period against a week earlier, worst segments (bars), every segment (grid) and their map colours.
+
+    One callback for everything that reads the segment ranking: separate ones would each miss the cold cache
+    at the same moment and run the same query twice.
+    """
+    state, win, _ = read_store(data)
+    lang, viewer = pick_language(state.lang), current_viewer()
+    compare = traffic.compare(viewer=viewer, window=win, unit=state.unit)
+    segments = traffic.segments(viewer=viewer, window=win, unit=state.unit)
+    return (
+        build.kpis(compare, segments, lang),
+        build.compare_figure(compare, lang),
+        build.worst_figure(segments, lang),
+        build.grid_rows(segments, lang),
+        build.segments_geojson(segments, lang),
+    )
+
+
+clientside_callback(
+    ClientsideFunction("drill", "exportCsv"),
+    Output(ids.TRAFFIC_GRID.grid, "exportDataAsCsv"),
+    Input(ids.TRAFFIC_GRID.export, "n_clicks"),
+    prevent_initial_call=True,
+)

@@ -1,0 +1,189 @@
+"""The console's queue: stream events that need a person, read from the wall's streams by cursor, masked per role."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from functools import lru_cache
+
+import redis
+from sqlalchemy import Engine
+
+from data_sources import privacy, reference
+from data_sources.events import SEVERITY_RANK, InvalidEvent, parse_event
+from data_sources.live import cursor_now, id_key
+from data_sources.streams import Keys, entry_from, keys
+
+# Only these streams carry alerts; traffic readings never need a person on their own.
+QUEUE_STREAMS = ("camera", "fire", "complaint")
+# Camera alert types that always need a person; the others only from this severity up.
+ALWAYS = frozenset({"plate_watchlist", "face_match", "fire_smoke"})
+MIN_OTHER_RANK = SEVERITY_RANK["high"]
+# Fire danger IV (nguy hiểm) and V (cực kỳ nguy hiểm) need a response plan.
+FIRE_LEVEL = 4
+DUE_SOON_SECONDS = 24 * 3600
+CLOSED = frozenset({"resolved", "rejected", "rated"})
+# How much of each stream a fresh console reads (the streams keep the recent window only).
+SNAPSHOT_COUNT = 1000
+PULL_COUNT = 500
+NEARBY_DEG = 0.01  # ~1 km around a place: the cameras shown on the detail map
+
+
+def _epoch(value) -> float | None:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return value
+
+
+@lru_cache(maxsize=1)
+def places() -> dict:
+    """Cameras and units by id (reference files are immutable: read once per process)."""
+    files = reference.load_files()
+    return {
+        "cameras": {c["camera_id"]: c for c in files["cameras"]},
+        "units": {u["code"]: u for u in files["units"]},
+    }
+
+
+def classify(event: dict, *, now: float) -> dict | None:
+    """A queue item for an event that needs a human, None otherwise (a pure function of the event and the time)."""
+    kind, ts = event["kind"], _epoch(event["ts"])
+    base = {"event_id": event["event_id"], "ts": ts, "kind": kind, "raw": event}
+    if kind == "camera_alert":
+        if event["alert_type"] in ("camera_online",):
+            return None
+        if event["alert_type"] not in ALWAYS and SEVERITY_RANK[event["severity"]] < MIN_OTHER_RANK:
+            return None
+        cam = places()["cameras"].get(event["camera_id"], {})
+        return {
+            **base,
+            "alert_id": event["event_id"],
+            "type": event["alert_type"],
+            "severity": event["severity"],
+            "camera_id": event["camera_id"],
+            "unit_code": cam.get("unit_code"),
+            "lat": cam.get("lat"),
+            "lon": cam.get("lon"),
+            "plate": event.get("plate"),
+            "person_name": event.get("person_name"),
+        }
+    if kind == "hotspot":
+        sev = "critical" if event["confidence"] == "high" else "high"
+        return {**base, "alert_id": event["event_id"], "type": "hotspot", "severity": sev,
+                "unit_code": event.get("unit_code"), "lat": event["lat"], "lon": event["lon"]}  # fmt: skip
+    if kind == "fire_danger":
+        if event["level"] < FIRE_LEVEL:
+            return None
+        unit = places()["units"].get(event["unit_code"], {})
+        return {**base, "alert_id": event["event_id"], "type": f"fire_level_{event['level']}",
+                "severity": "critical" if event["level"] >= 5 else "high", "unit_code": event["unit_code"],
+                "lat": unit.get("lat"), "lon": unit.get("lon")}  # fmt: skip
+    if kind == "complaint":
+        if event["status"] in CLOSED:
+            return None
+        deadline = _epoch(event.get("deadline"))
+        overdue = deadline is not None and deadline < now
+        due_soon = deadline is not None and not overdue and deadline - now <= DUE_SOON_SECONDS
+        if not (event.get("urgent") or overdue or due_soon):
+            return None
+        sev = "critical" if overdue and event.get("urgent") else "high" if overdue or event.get("urgent") else "medium"
+        kind_type = "complaint_overdue" if overdue else "complaint_urgent" if event.get("urgent") else "complaint_due"
+        # One queue item per complaint, whichever step is newest: the id is the complaint's, not the event's.
+        return {**base, "alert_id": f"complaint:{event['complaint_id']}", "type": kind_type, "severity": sev,
+                "complaint_id": event["complaint_id"], "unit_code": event["unit_code"],
+                "agency_code": event.get("agency_code"), "lat": event["lat"], "lon": event["lon"],
+                "deadline": deadline, "title": event["title"]}  # fmt: skip
+    return None
+
+
+def _decode(stream: str, eid, fields) -> dict | None:
+    entry = entry_from(stream, eid, fields)
+    if entry.data is None:
+        return None
+    try:
+        event = parse_event(entry.stream, entry.data)
+    except InvalidEvent:
+        return None  # dead-lettered by the archiver; nothing a person can act on
+    return {**event.model_dump(mode="json"), "entry_id": entry.entry_id}
+
+
+def _items(events: list[dict], now: float) -> list[dict]:
+    out: dict[str, dict] = {}
+    for event in sorted(events, key=lambda e: (_parse_ts(e["ts"]), id_key(e["entry_id"]))):
+        item = classify({**event, "ts": _parse_ts(event["ts"]), "deadline": _parse_ts(event.get("deadline"))}, now=now)
+        if item is not None:
+            out[item["alert_id"]] = {**item, "raw": event}  # a newer complaint step replaces the older one
+        elif event["kind"] == "complaint":
+            out.pop(f"complaint:{event['complaint_id']}", None)  # closed or no longer due: leaves the queue
+    return list(out.values())
+
+
+def _parse_ts(value):
+    return datetime.fromisoformat(value).timestamp() if isinstance(value, str) else value
+
+
+def snapshot(r: redis.Redis, *, k: Keys | None = None, count: int = SNAPSHOT_COUNT, now: float | None = None) -> dict:
+    """The queue for a fresh console and the cursor to pull from next (read first, so nothing falls between)."""
+    k = k or keys()
+    cursor = cursor_now(r, k=k)
+    pipe = r.pipeline(transaction=False)
+    for name in QUEUE_STREAMS:
+        pipe.xrevrange(k.stream(name), max=cursor[name] if cursor[name] != "0" else "+", count=count)
+    events = []
+    for name, rows in zip(QUEUE_STREAMS, pipe.execute(), strict=True):
+        events.extend(e for e in (_decode(name, eid, f) for eid, f in rows) if e is not None)
+    return {"items": _items(events, time.time() if now is None else now), "cursor": cursor}
+
+
+def pull(r: redis.Redis, cursor: dict[str, str], *, k: Keys | None = None, count: int = PULL_COUNT) -> dict:
+    """Queue items from entries after `cursor`, the next cursor, and whether a stream had more pending."""
+    k = k or keys()
+    pipe = r.pipeline(transaction=False)
+    for name in QUEUE_STREAMS:
+        start = cursor.get(name) or "0"
+        pipe.xrange(k.stream(name), min="-" if start == "0" else f"({start}", count=count)
+    events, new_cursor, more = [], dict(cursor), False
+    for name, rows in zip(QUEUE_STREAMS, pipe.execute(), strict=True):
+        if rows:
+            new_cursor[name] = entry_from(name, rows[-1][0], rows[-1][1]).entry_id
+            more = more or len(rows) >= count
+        events.extend(e for e in (_decode(name, eid, f) for eid, f in rows) if e is not None)
+    return {"items": _items(events, time.time()), "cursor": new_cursor, "more": more}
+
+
+def protect(engine: Engine, items: list[dict], *, viewer) -> list[dict]:
+    """Mask plates and names (also inside the raw event) unless the viewer is cleared; audit cleared views."""
+    with engine.begin() as conn:
+        shown = privacy.protect_rows(conn, viewer, items, subject="console_alert", id_field="alert_id")
+    return [{**item, "raw": privacy.mask_row(item["raw"], viewer)} for item in shown]
+
+
+def nearby_cameras(lat: float | None, lon: float | None, *, limit: int = 12) -> list[dict]:
+    """Reference cameras within ~1 km of a place, for the detail map."""
+    if lat is None or lon is None:
+        return []
+    near = [
+        c
+        for c in places()["cameras"].values()
+        if abs(c["lat"] - lat) <= NEARBY_DEG and abs(c["lon"] - lon) <= NEARBY_DEG
+    ]
+    return near[:limit]
+
+
+# Which stream and field tie an alert to its place; for a complaint the matches are its own steps (its timeline).
+PLACE_KEY = {"camera_alert": ("camera", "camera_id"), "complaint": ("complaint", "complaint_id"),
+             "hotspot": ("fire", "unit_code"), "fire_danger": ("fire", "unit_code")}  # fmt: skip
+PLACE_SCAN = 2000  # newest entries of the stream searched (the streams hold the recent window only)
+
+
+def place_events(
+    r: redis.Redis, engine: Engine, *, raw: dict, viewer, k: Keys | None = None, limit: int = 8
+) -> list[dict]:
+    """The newest events at an alert's place (same camera, same unit) or a complaint's steps, masked as `protect`."""
+    stream, field = PLACE_KEY.get(raw.get("kind"), (None, None))
+    if stream is None or not raw.get(field):
+        return []
+    rows = r.xrevrange((k or keys()).stream(stream), count=PLACE_SCAN)
+    found = [e for e in (_decode(stream, eid, f) for eid, f in rows) if e is not None and e.get(field) == raw[field]]
+    with engine.begin() as conn:
+        return privacy.protect_rows(conn, viewer, found[:limit], subject="console_place", id_field="event_id")

@@ -1,0 +1,217 @@
+"""Camera history for the drill-down pages: alerts by kind/camera/hour, uptime, and plate hits (masked, audited)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Select, Table, and_, func, literal, select, union_all
+
+from data_sources import privacy
+from data_sources.connections import get_engine
+from data_sources.history.common import HISTORY_TTL, ITEM_TTL, Window, bucket_of, frame, memoized, records
+from data_sources.history.rollups import (
+    STATUS_TYPES,
+    camera_alerts_daily,
+    camera_alerts_hourly,
+    camera_alerts_unit_hourly,
+)
+from data_sources.schema import camera_alerts, cameras
+from data_sources.viewer import Viewer, require_rows, scoped, unit_scope
+
+MAX_LIST = 500
+# "Back online" closes an outage; it is a status change, not an alert anyone acts on.
+NOT_AN_ALERT = "camera_online"
+TOP_CAMERAS = 15
+PLATE_COLUMNS = ("event_id", "ts", "camera_id", "unit_code", "plate", "watchlist", "score", "severity")
+
+
+def _per_camera(window: Window, scope: Viewer, unit: str | None) -> tuple[Table, list]:
+    """Per-camera rollup for the window's grain (local days for long windows) with scope and unit filters."""
+    if window.grain == "day":
+        t = camera_alerts_daily
+        first, last = window.days
+        conds = [t.c.day >= first, t.c.day < last]
+    else:
+        t = camera_alerts_hourly
+        conds = [t.c.bucket >= window.since, t.c.bucket < window.until]
+    conds += [unit_scope(scope, unit_col=t.c.unit_code), t.c.alert_type != NOT_AN_ALERT]
+    return t, conds + ([t.c.unit_code == unit] if unit else [])
+
+
+def _per_unit(window: Window, scope: Viewer, unit: str | None) -> list:
+    t = camera_alerts_unit_hourly
+    conds = [t.c.bucket >= window.since, t.c.bucket < window.until, unit_scope(scope, unit_col=t.c.unit_code)]
+    conds.append(t.c.alert_type != NOT_AN_ALERT)
+    return conds + ([t.c.unit_code == unit] if unit else [])
+
+
+def by_unit_kind_sql(scope: Viewer, window: Window, unit: str | None) -> Select:
+    t = camera_alerts_unit_hourly
+    return (
+        select(t.c.unit_code, t.c.alert_type, func.sum(t.c.n).label("n"))
+        .where(*_per_unit(window, scope, unit))
+        .group_by(t.c.unit_code, t.c.alert_type)
+    )
+
+
+@memoized(HISTORY_TTL)
+def by_unit_kind(scope: Viewer, window: Window, unit: str | None = None) -> pd.DataFrame:
+    """Alerts per unit and kind (the kind chart, and the unit bars a click drills into)."""
+    return frame(by_unit_kind_sql(scope, window, unit))
+
+
+def by_hour_sql(scope: Viewer, window: Window, unit: str | None) -> Select:
+    t = camera_alerts_unit_hourly
+    return (
+        select(t.c.hour_of_day, t.c.alert_type, func.sum(t.c.n).label("n"))
+        .where(*_per_unit(window, scope, unit))
+        .group_by(t.c.hour_of_day, t.c.alert_type)
+    )
+
+
+@memoized(HISTORY_TTL)
+def by_hour(scope: Viewer, window: Window, unit: str | None = None) -> pd.DataFrame:
+    """Alerts by local hour of day and kind."""
+    return frame(by_hour_sql(scope, window, unit))
+
+
+def by_camera_sql(scope: Viewer, window: Window, unit: str | None, limit: int = TOP_CAMERAS) -> Select:
+    t, conds = _per_camera(window, scope, unit)
+    top = (
+        select(t.c.camera_id)
+        .where(*conds)
+        .group_by(t.c.camera_id)
+        .order_by(func.sum(t.c.n).desc(), t.c.camera_id)
+        .limit(limit)
+        .subquery()
+    )
+    return (
+        select(t.c.camera_id, cameras.c.name, t.c.alert_type, func.sum(t.c.n).label("n"))
+        .join(top, top.c.camera_id == t.c.camera_id)
+        .join(cameras, cameras.c.camera_id == t.c.camera_id)
+        .where(*conds)
+        .group_by(t.c.camera_id, cameras.c.name, t.c.alert_type)
+    )
+
+
+@memoized(HISTORY_TTL)
+def by_camera(scope: Viewer, window: Window, unit: str | None = None) -> pd.DataFrame:
+    """The cameras with most alerts in the window, per kind."""
+    return frame(by_camera_sql(scope, window, unit))
+
+
+def uptime_sql(scope: Viewer, window: Window, unit: str | None, camera_id: str | None = None) -> Select:
+    """Offline seconds, outages and end-of-window status per camera, from status alerts only (partial index).
+
+    Each camera's state at the window start is its last status alert before it, so an outage that began
+    earlier is counted from the window start; one still open is counted to the window end.
+    """
+    a = camera_alerts
+    status = a.c.alert_type.in_(STATUS_TYPES)
+    limits = [unit_scope(scope, unit_col=a.c.unit_code)]
+    limits += [a.c.unit_code == unit] if unit else []
+    limits += [a.c.camera_id == camera_id] if camera_id else []
+    before = (
+        select(a.c.camera_id, literal(window.since).label("ts"), a.c.alert_type)
+        .where(status, a.c.ts < window.since, *limits)
+        .order_by(a.c.camera_id, a.c.ts.desc())
+        .distinct(a.c.camera_id)
+    )
+    during = select(a.c.camera_id, a.c.ts, a.c.alert_type).where(
+        status, a.c.ts >= window.since, a.c.ts < window.until, *limits
+    )
+    first = before.subquery()  # DISTINCT ON ... ORDER BY must be wrapped before it can join a UNION
+    ev = union_all(select(first.c.camera_id, first.c.ts, first.c.alert_type), during).subquery()
+    nxt = func.lead(ev.c.ts, 1, window.until).over(partition_by=ev.c.camera_id, order_by=ev.c.ts)
+    seq = select(ev.c.camera_id, ev.c.ts, ev.c.alert_type, nxt.label("next_ts")).subquery()
+    offline = seq.c.alert_type == "camera_offline"
+    per = (
+        select(
+            seq.c.camera_id,
+            func.sum(func.extract("epoch", seq.c.next_ts - seq.c.ts)).filter(offline).label("offline_s"),
+            func.count().filter(and_(offline, seq.c.ts > window.since)).label("outages"),
+            # Offline at the end when the camera's latest status alert is an offline one.
+            (func.max(seq.c.ts).filter(offline) == func.max(seq.c.ts)).label("offline_now"),
+        )
+        .group_by(seq.c.camera_id)
+        .subquery()
+    )
+    span = (window.until - window.since).total_seconds()
+    cam = cameras
+    stmt = (
+        select(
+            cam.c.camera_id,
+            cam.c.name,
+            cam.c.unit_code,
+            cam.c.lat,
+            cam.c.lon,
+            cam.c.kind,
+            func.coalesce(per.c.offline_s, 0).label("offline_s"),
+            func.coalesce(per.c.outages, 0).label("outages"),
+            func.coalesce(per.c.offline_now, False).label("offline_now"),
+            (100.0 - func.coalesce(per.c.offline_s, 0) * 100.0 / span).label("uptime_pct"),
+        )  # fmt: skip
+        .outerjoin(per, per.c.camera_id == cam.c.camera_id)
+        .order_by("uptime_pct", cam.c.camera_id)
+    )
+    stmt = scoped(stmt, unit_scope(scope, unit_col=cam.c.unit_code))
+    stmt = stmt.where(cam.c.unit_code == unit) if unit else stmt
+    return stmt.where(cam.c.camera_id == camera_id) if camera_id else stmt
+
+
+@memoized(HISTORY_TTL)
+def uptime(scope: Viewer, window: Window, unit: str | None = None, camera_id: str | None = None) -> pd.DataFrame:
+    """Every camera in scope with its uptime % over the window, outages and whether it was offline at the end."""
+    return frame(uptime_sql(scope, window, unit, camera_id))
+
+
+def plate_hits_sql(scope: Viewer, window: Window, unit: str | None, camera_id: str | None) -> Select:
+    a = camera_alerts
+    stmt = select(*(a.c[name] for name in PLATE_COLUMNS)).where(
+        a.c.alert_type == "plate_watchlist", a.c.ts >= window.since, a.c.ts < window.until
+    )
+    stmt = scoped(stmt, unit_scope(scope, unit_col=a.c.unit_code))
+    stmt = stmt.where(a.c.unit_code == unit) if unit else stmt
+    stmt = stmt.where(a.c.camera_id == camera_id) if camera_id else stmt
+    return stmt.order_by(a.c.ts.desc(), a.c.event_id).limit(MAX_LIST)
+
+
+def plate_hits(*, viewer: Viewer, window: Window, unit: str | None = None, camera_id: str | None = None) -> list[dict]:
+    """Watch-list plate hits, newest first, masked unless the viewer is cleared; unmasked views are audited.
+
+    Deliberately not cached: every unmasked view must reach the audit log, and a cache hit would skip it.
+    """
+    require_rows(viewer)
+    stmt = plate_hits_sql(viewer, window, unit, camera_id)
+    # One transaction: the rows a cleared viewer sees and the audit row saying so commit together.
+    with get_engine().begin() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(stmt)]
+        return privacy.protect_rows(conn, viewer, rows, subject="camera_alerts", id_field="event_id")
+
+
+def camera_sql(scope: Viewer, camera_id: str) -> Select:
+    stmt = select(cameras).where(cameras.c.camera_id == camera_id)
+    return scoped(stmt, unit_scope(scope, unit_col=cameras.c.unit_code))
+
+
+@memoized(ITEM_TTL)
+def camera(scope: Viewer, camera_id: str) -> dict | None:
+    """One camera's reference row, or None when unknown or outside the viewer's units."""
+    rows = records(camera_sql(scope, camera_id))
+    return rows[0] if rows else None
+
+
+def camera_series_sql(scope: Viewer, window: Window, camera_id: str) -> Select:
+    t, conds = _per_camera(window, scope, None)
+    when = t.c.day if window.grain == "day" else bucket_of(t.c.bucket, window)
+    return (
+        select(when.label("bucket"), t.c.alert_type, func.sum(t.c.n).label("n"))
+        .where(*conds, t.c.camera_id == camera_id)
+        .group_by(when, t.c.alert_type)
+        .order_by(when)
+    )
+
+
+@memoized(HISTORY_TTL)
+def camera_series(scope: Viewer, window: Window, camera_id: str) -> pd.DataFrame:
+    """One camera's alerts per bucket and kind."""
+    return frame(camera_series_sql(scope, window, camera_id))

@@ -1,0 +1,133 @@
+"""Citizen reports drill-down "/complaints": on time, handling time, backlog, mix, satisfaction, due list; URL state."""
+
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+from data_sources.settings import get_settings
+from ui import drill_complaints, ids
+from ui.auth import current_viewer
+from ui.drill_controls import filter_bar, now_local, page_head, page_link, panel
+from ui.drill_figures import CONFIG, PLACEHOLDER
+from ui.drill_grid import grid
+from ui.drill_labels import (
+    agency_codes,
+    agency_name,
+    agency_note,
+    agency_options,
+    my_units,
+    unit_codes,
+    unit_name,
+    unit_options,
+)
+from ui.drill_map import drill_map
+from ui.drill_nav import DRILL_ROLES, item_search
+from ui.drill_state import parse, to_store, window
+from ui.i18n import pick_language, t
+
+PATH = "/complaints"
+dash.register_page(__name__, path=PATH, title="IOC Huế – Phản ánh", nav_key="nav.complaints", roles=DRILL_ROLES)
+
+
+def _trail(state, lang: str) -> list:
+    trail = [(t("nav.complaints", lang), page_link(PATH, state, unit=None, agency=None))]
+    if state.agency:
+        trail.append((agency_name(state.agency, lang), page_link(PATH, state, unit=None) if state.unit else None))
+    if state.unit:
+        trail.append((unit_name(state.unit, lang), None))
+    if len(trail) == 1:
+        trail[0] = (trail[0][0], None)
+    return trail
+
+
+def layout(**query: str) -> html.Div:
+    """Rebuilt from the URL on every visit and every filter change (the URL is the only state)."""
+    lang = pick_language(query.get("lang"))
+    now = now_local()
+    viewer = current_viewer()
+    state = parse(query, today=now.date(), units=unit_codes(), agencies=agency_codes())
+    win = window(state, now)
+    f = ids.COMPLAINTS
+    graph = {"config": CONFIG, "figure": PLACEHOLDER}
+    options = {
+        "unit_options": unit_options(viewer, lang, agency_only=True),
+        "agency_options": agency_options(viewer, lang),
+    }
+    return html.Div(
+        [
+            dcc.Location(id=f.url, refresh="callback-nav"),
+            dcc.Store(id=f.store, data=to_store(state, win)),
+            dcc.Store(id=ids.COMPLAINTS_POINTS),
+            page_head(t("complaints.title", lang), win, lang, _trail(state, lang), note=agency_note(viewer, lang)),
+            filter_bar(f, state, lang=lang, today=now.date(), scoped=bool(my_units(viewer)), **options),
+            dcc.Loading(html.Div(id=ids.COMPLAINTS_KPIS, className="kpis"), type="dot", color="#4fb3ff"),
+            html.Div(
+                [
+                    panel(
+                        t("complaints.map", lang),
+                        drill_map(
+                            ids.COMPLAINTS_MAP,
+                            unit=state.unit,
+                            focus=my_units(viewer),
+                            tile_url=get_settings().tile_url,
+                            cluster=True,
+                            point_styles=drill_complaints.POINT_STYLES,
+                        ),
+                        note=t("complaints.map_hint", lang),
+                        loading=False,
+                    ),
+                    panel(
+                        t("complaints.by_unit", lang),
+                        dcc.Graph(id=ids.COMPLAINTS_UNITS, **graph),
+                        note=t("drill.bar_hint", lang),
+                    ),
+                ],
+                className="drill-row",
+            ),
+            panel(
+                t("complaints.due", lang),
+                grid(
+                    ids.COMPLAINTS_DUE_GRID,
+                    drill_complaints.due_columns(lang, item_search(state)),
+                    lang=lang,
+                    file_name="complaints-due.csv",
+                    height=360,
+                ),
+                note=t("complaints.due_note", lang),
+                wide=True,
+            ),
+            html.Div(
+                [
+                    panel(t("complaints.backlog", lang), dcc.Graph(id=ids.COMPLAINTS_BACKLOG, **graph)),
+                    panel(t("complaints.ratings", lang), dcc.Graph(id=ids.COMPLAINTS_RATINGS, **graph)),
+                ],
+                className="drill-row",
+            ),
+            html.Div(
+                [
+                    panel(t("complaints.by_category", lang), dcc.Graph(id=ids.COMPLAINTS_CATEGORIES, **graph)),
+                    panel(t("complaints.by_channel", lang), dcc.Graph(id=ids.COMPLAINTS_CHANNELS, **graph)),
+                ],
+                className="drill-row",
+            ),
+            panel(
+                t("complaints.by_agency", lang),
+                dcc.Graph(id=ids.COMPLAINTS_AGENCIES, **graph),
+                note=t("complaints.agency_hint", lang),
+                wide=True,
+            ),
+            panel(
+                t("complaints.agency_table", lang),
+                grid(
+                    ids.COMPLAINTS_AGENCY_GRID,
+                    drill_complaints.agency_columns(lang),
+                    lang=lang,
+                    file_name="complaints-agencies.csv",
+                    height=360,
+                ),
+                wide=True,
+            ),
+        ],
+        className="page drill-page",
+    )

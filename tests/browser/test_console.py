@@ -1,0 +1,208 @@
+"""Browser tests of the duty console /console in headless Chromium, signed in as an officer."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from data_sources import alerts_workflow, reference, streams
+from data_sources import events as ev
+from data_sources.connections import get_engine
+from data_sources.privacy import recent_audit
+from data_sources.viewer import Viewer
+
+pytestmark = pytest.mark.browser
+
+API = "dash_ag_grid.getApi('console-grid')"
+FIRST_ID = (
+    f"return (function(){{try{{var n={API}.getDisplayedRowAtIndex(0);return n&&n.data.alert_id}}catch(e){{}}}})()"
+)
+
+
+def _safe(expr: str) -> str:
+    """A script that returns `expr`, or null while the grid is not drawn yet (e.g. just after a reload)."""
+    return f"try {{ return {expr}; }} catch (e) {{ return null; }}"
+
+
+def shown(n: int) -> str:
+    return _safe(f"{API}.getDisplayedRowCount() === {n}")
+
+
+def selected(alert_id: str) -> str:
+    return _safe(f"({API}.getSelectedRows()[0] || {{}}).alert_id === '{alert_id}'")
+
+
+# Notes when each grid row is first drawn (by row id), the same method as bench/latency.py's MutationObserver.
+OBSERVER = """
+window.__seen = {};
+new MutationObserver(function (ms) { ms.forEach(function (m) { m.addedNodes.forEach(function (n) {
+  if (n.getAttribute && n.getAttribute('row-id') && !window.__seen[n.getAttribute('row-id')]) {
+    window.__seen[n.getAttribute('row-id')] = Date.now(); } }); }); })
+  .observe(document.querySelector('#console-grid'), {childList: true, subtree: true});
+"""
+
+
+@pytest.fixture
+def app(live_env):
+    from app import app as dash_app
+
+    return dash_app
+
+
+def _cam(kind: str, severity: str, minutes: float = 0, **extra) -> ev.CameraAlert:
+    cams = reference.load_files()["cameras"]
+    return ev.CameraAlert(
+        event_id=f"cam-{uuid.uuid4().hex[:10]}",
+        ts=datetime.now(UTC) - timedelta(minutes=minutes),
+        camera_id=cams[5]["camera_id"],
+        alert_type=kind,
+        severity=severity,
+        **extra,
+    )
+
+
+def _wait(dash_duo, script: str, timeout: float = 10, message: str = ""):
+    return WebDriverWait(dash_duo.driver, timeout, poll_frequency=0.05).until(
+        lambda d: d.execute_script(script), message
+    )
+
+
+def _open(dash_duo, app, login, role: str = "officer") -> None:
+    dash_duo.start_server(app, navigate=False)
+    login(dash_duo, role)
+    dash_duo.driver.get(f"{dash_duo.server_url}/console")
+    dash_duo.wait_for_element("#console-root", timeout=15)
+
+
+def _keys(dash_duo, text: str) -> None:
+    ActionChains(dash_duo.driver).send_keys(text).perform()
+
+
+def test_console001_live_critical_on_top_with_sound_filters_keys_csv(dash_duo, app, rds, rkeys, login, screenshot):
+    plate = _cam("plate_watchlist", "high", minutes=2, plate="75A-123.45", watchlist="stolen")
+    smoke = _cam("crowding", "high", minutes=1)
+    now, unit = datetime.now(UTC), reference.load_files()["units"][0]["code"]
+    report = ev.ComplaintEvent(event_id=f"pa-{uuid.uuid4().hex[:8]}", ts=now - timedelta(minutes=30),
+                               complaint_id=f"PA-{uuid.uuid4().hex[:8]}", status="received", category="waste",
+                               unit_code=unit, lat=16.46, lon=107.59, channel="web", title="Rác tràn", urgent=True,
+                               received_at=now - timedelta(minutes=30), deadline=now + timedelta(days=2))  # fmt: skip
+    streams.publish(rds, [report, plate, smoke], k=rkeys)
+    _open(dash_duo, app, login)
+    _wait(dash_duo, shown(3), message="queue not loaded")
+    assert dash_duo.driver.execute_script(FIRST_ID) == smoke.event_id  # same severity: newer first
+    dash_duo.driver.execute_script(OBSERVER)
+
+    critical = _cam("fire_smoke", "critical")
+    published = time.time()
+    streams.publish(rds, [critical], k=rkeys)
+    _wait(dash_duo, f"return window.__seen['{critical.event_id}']", message="live row never drawn")
+    latency_ms = dash_duo.driver.execute_script(f"return window.__seen['{critical.event_id}']") - published * 1000
+    print(f"\nconsole publish -> row drawn: {latency_ms:.0f} ms")
+    assert dash_duo.driver.execute_script(FIRST_ID) == critical.event_id
+    sound = dash_duo.find_element("#console-sound")
+    assert sound.get_attribute("data-state") == "blocked" and sound.get_attribute("data-alarms") == "1"
+    assert "console-alarm" in dash_duo.find_element("#console-root").get_attribute("class")
+    # t-officer is cleared for personal data: the plate shows in full and the view is audited.
+    assert "75A-123.45" in dash_duo.find_element("#console-grid").text
+    seen = recent_audit(get_engine(), actor="t-officer", actions=["view_personal_data"], limit=5)
+    assert any(plate.event_id in row["detail"]["ids"] for row in seen)
+    screenshot(dash_duo.driver, "console001_live_critical_vi")
+    sound.click()  # a user gesture: the browser now lets the page start audio; a second click mutes
+    WebDriverWait(dash_duo.driver, 5).until(lambda _: sound.get_attribute("data-state") == "on")
+    sound.click()
+    WebDriverWait(dash_duo.driver, 5).until(lambda _: sound.get_attribute("data-state") == "muted")
+    sound.click()
+    WebDriverWait(dash_duo.driver, 5).until(lambda _: sound.get_attribute("data-state") == "on")
+
+    # Keys: j selects the first row, j the next, k back; / focuses the search box.
+    _keys(dash_duo, "j")
+    _wait(dash_duo, selected(critical.event_id))
+    _keys(dash_duo, "j")
+    _wait(dash_duo, selected(smoke.event_id))
+    _keys(dash_duo, "k")
+    _wait(dash_duo, selected(critical.event_id))
+    _keys(dash_duo, "/")
+    assert dash_duo.driver.execute_script("return document.activeElement.id") == "console-search"
+
+    # Search and a filter narrow the grid; the CSV holds exactly the rows shown.
+    dash_duo.find_element("#console-search").send_keys(plate.camera_id)
+    _wait(dash_duo, shown(3))
+    dash_duo.find_element("#console-search").send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    dash_duo.find_element("#console-search").send_keys("75A")
+    _wait(dash_duo, shown(1), message="search did not filter")
+    dash_duo.find_element("#console-export").click()  # the real download: exactly the rows the grid shows
+    target = Path(dash_duo.download_path) / "ioc-console.csv"
+    WebDriverWait(dash_duo.driver, 10, poll_frequency=0.1).until(lambda _: target.exists() and target.stat().st_size)
+    lines = target.read_text(encoding="utf-8-sig").strip().splitlines()
+    assert len(lines) == 2 and "75A-123.45" in lines[1] and "Mức độ" in lines[0]
+    dash_duo.find_element("#console-search").send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    _wait(dash_duo, shown(4))
+    dash_duo.select_dcc_dropdown("#console-kind", value="Camera AI")
+    _wait(dash_duo, shown(3), message="kind filter did not narrow")
+    dash_duo.select_dcc_dropdown("#console-state", value="Mới")
+    _wait(dash_duo, shown(3))
+    screenshot(dash_duo.driver, "console001_filtered_vi")
+    dash_duo.select_dcc_dropdown("#console-kind", value="Phản ánh")
+    _wait(dash_duo, shown(1), message="kind filter did not switch")
+    dash_duo.select_dcc_dropdown("#console-unit", index=0)
+    _wait(dash_duo, shown(1), message="unit filter dropped the report of its own unit")
+    assert dash_duo.get_logs() == []
+
+    dash_duo.driver.get(f"{dash_duo.server_url}/console?lang=en")
+    dash_duo.wait_for_contains_text("#console-root", "Duty console", timeout=10)
+    dash_duo.wait_for_contains_text("#console-sound", "Sound blocked", timeout=10)
+    _wait(dash_duo, _safe(f"{API}.getDisplayedRowCount() >= 4"), message="English queue not loaded")
+    assert "Smoke / fire" in dash_duo.find_element("#console-grid").text
+
+
+def test_console002_acknowledge_persists_with_audit_and_conflict_is_told(dash_duo, app, rds, rkeys, login, screenshot):
+    first = _cam("fire_smoke", "critical", minutes=1)
+    second = _cam("face_match", "critical", minutes=3, person_name="Nguyễn Văn A")
+    streams.publish(rds, [first, second], k=rkeys)
+    _open(dash_duo, app, login, "officer_masked")
+    _wait(dash_duo, shown(2), message="queue not loaded")
+    assert "Nguyễn" not in dash_duo.find_element("#console-grid").text  # not cleared: the name is masked
+    _keys(dash_duo, "j")
+    _wait(dash_duo, selected(first.event_id))
+    _keys(dash_duo, Keys.ENTER)  # Enter opens the detail and puts the cursor in the comment box
+    assert dash_duo.driver.execute_script("return document.activeElement.id") == "console-comment"
+    assert "console-detail-open" in dash_duo.find_element("#console-root").get_attribute("class")
+    _keys(dash_duo, "Đã gọi đội PCCC")
+    _keys(dash_duo, Keys.ESCAPE)
+    _keys(dash_duo, "a")
+    dash_duo.wait_for_contains_text("#console-message", "Đã lưu", timeout=10)
+    # A second action by the same officer names the new version (no conflict with oneself).
+    dash_duo.find_element("#console-assignee").send_keys("CA-HUE")
+    dash_duo.find_element("#console-act-assign").click()
+    dash_duo.wait_for_contains_text("#console-message", "Giao việc", timeout=10)
+    assert "ok" in dash_duo.find_element("#console-message").get_attribute("class")
+
+    # Another officer acknowledges the second alert first; this browser still shows it as new.
+    other = Viewer(role="officer", username="t-other-officer")
+    assert alerts_workflow.act(get_engine(), viewer=other, alert_id=second.event_id, action="acknowledge", version=0).ok
+    _keys(dash_duo, "j")
+    _wait(dash_duo, selected(second.event_id))
+    dash_duo.find_element("#console-act-acknowledge").click()
+    dash_duo.wait_for_contains_text("#console-message", "t-other-officer", timeout=10)
+    assert "conflict" in dash_duo.find_element("#console-message").get_attribute("class")
+    screenshot(dash_duo.driver, "console002_conflict_vi")
+
+    dash_duo.driver.refresh()
+    dash_duo.wait_for_element("#console-root", timeout=15)
+    _wait(dash_duo, shown(2), message="queue not reloaded")
+    _keys(dash_duo, "j")
+    dash_duo.wait_for_contains_text(".console-trail", "Đã gọi đội PCCC", timeout=10)
+    assert "Nguyễn" not in dash_duo.find_element("#console-root").text
+    trail = dash_duo.find_element(".console-trail").text
+    assert "new → acknowledged" in trail and "acknowledged → assigned" in trail
+    grid = dash_duo.find_element("#console-grid").text
+    assert "Đã giao" in grid and "Đã tiếp nhận" in grid  # ours assigned, the other officer's acknowledged
+    screenshot(dash_duo.driver, "console002_after_reload_vi")
+    assert dash_duo.get_logs() == []

@@ -1,0 +1,216 @@
+"""Browser tests of the wall display /wall in headless Chromium at 1920x1080 and 3840x2160."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from selenium.webdriver.support.ui import WebDriverWait
+
+from data_sources import events as ev
+from data_sources import facts, reference
+from data_sources.connections import get_engine, reset_connections
+from data_sources.settings import get_settings
+from tests.browser.wall_seed import city, heartbeat, history, new_id, publish
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"hd": (1920, 1080), "uhd": (3840, 2160)}
+PANES = ("cameras", "traffic", "fire", "complaints")
+
+
+@pytest.fixture
+def app(live_env):
+    from app import app as dash_app
+
+    return dash_app
+
+
+@pytest.fixture
+def fast_stale(monkeypatch, rkeys):
+    """Streams count as stale after 4 s and dead after 6 s, so a stopped feed shows within a test."""
+    monkeypatch.setenv("STALE_WARN_SECONDS", "4")
+    monkeypatch.setenv("STALE_ALARM_SECONDS", "6")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _viewport(driver, width: int, height: int) -> None:
+    # Exactly the wall's pixels (a window size would lose some to the browser's own chrome).
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+
+
+def _open(dash_duo, app, login, query: str = "", size: str = "hd") -> None:
+    _viewport(dash_duo.driver, *SIZES[size])  # before the page: the map fits Huế to the screen it loads on
+    dash_duo.start_server(app, navigate=False)
+    login(dash_duo, "wall")
+    dash_duo.driver.get(f"{dash_duo.server_url}/wall{query}")
+    dash_duo.wait_for_element("#wall-root", timeout=15)
+
+
+def _wait(dash_duo, script: str, timeout: float = 10, message: str = ""):
+    """Wait until a JS expression is truthy; returns its value."""
+    return WebDriverWait(dash_duo.driver, timeout, poll_frequency=0.1).until(
+        lambda d: d.execute_script(f"return {script}"), message or script
+    )
+
+
+# Points on the camera layer: cluster totals plus single markers (clustering hides individual cameras).
+CAMERA_POINTS = """(function () {
+  var pane = document.querySelector('.leaflet-wall-cameras-pane'); if (!pane) return -1;
+  var n = 0; pane.querySelectorAll('.wall-cluster text').forEach(function (t) { n += parseInt(t.textContent, 10); });
+  return n + pane.querySelectorAll('.cam').length; })()"""
+RED_SEGMENTS = "document.querySelectorAll('.leaflet-wall-traffic-pane path[stroke=\"#d7191c\"]').length"
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_wall001_every_layer_live_event_to_ticker_and_map(dash_duo, app, rds, rkeys, login, screenshot, size):
+    width, height = SIZES[size]
+    now = datetime.now(UTC)
+    publish(rds, rkeys, city(now), history=True)
+    with get_engine().begin() as conn:
+        facts.write_events(conn, history(now), facts.Refs.from_files())
+    _open(dash_duo, app, login, size=size)
+    # Every layer is drawn, with its legend.
+    _wait(dash_duo, "document.querySelectorAll('.leaflet-wall-traffic-pane path').length >= 400")
+    _wait(dash_duo, "document.querySelectorAll('.leaflet-wall-fire-pane path').length >= 40")
+    _wait(dash_duo, "document.querySelectorAll('.leaflet-wall-fire-pane .wall-hotspot').length === 3")
+    _wait(dash_duo, "document.querySelectorAll('.leaflet-wall-complaints-pane .wall-icon').length > 0")
+    _wait(dash_duo, f"{CAMERA_POINTS} > 0")
+    for pane in PANES:
+        assert (
+            dash_duo.driver.execute_script(
+                f"return getComputedStyle(document.querySelector('.leaflet-wall-{pane}-pane')).display"
+            )
+            == "block"
+        ), pane
+        assert dash_duo.find_element(f".legend-{pane}").is_displayed(), pane
+    _wait(dash_duo, "document.querySelector('#wall-kpi-congestion-value').textContent.includes('%')")
+    _wait(dash_duo, "document.querySelectorAll('.hs-cell[data-state=\"ok\"]').length === 4")
+
+    # An event published now reaches the ticker (first row) and the map (one more camera point, one more red road).
+    cameras_before = dash_duo.driver.execute_script(f"return {CAMERA_POINTS}")
+    red_before = dash_duo.driver.execute_script(f"return {RED_SEGMENTS}")
+    data = reference.load_files()
+    used = {c["camera_id"] for c in data["cameras"][::11]} | {c["camera_id"] for c in data["cameras"][5::97]}
+    camera = next(c for c in data["cameras"] if c["camera_id"] not in used)
+    segment = next(s for i, s in enumerate(data["road_segments"]) if (i * 7) % 5 == 0)
+    alert = ev.CameraAlert(
+        event_id=new_id("live"),
+        ts=datetime.now(UTC),
+        camera_id=camera["camera_id"],
+        alert_type="face_match",
+        severity="critical",
+        person_name="Nguyễn Văn A",
+        score=0.97,
+    )
+    jam = ev.TrafficReading(event_id=new_id("jam"), ts=datetime.now(UTC), segment_id=segment["segment_id"],
+                            speed_kmh=2, free_flow_kmh=segment["free_flow_kmh"], congestion_level=4)  # fmt: skip
+    t0 = time.monotonic()
+    publish(rds, rkeys, [alert, jam])
+    dash_duo.wait_for_element(f'#wall-ticker li:first-child[data-alert-id="{alert.event_id}"]', timeout=5)
+    _wait(dash_duo, f"{CAMERA_POINTS} === {cameras_before + 1}", timeout=5)
+    _wait(dash_duo, f"{RED_SEGMENTS} === {red_before + 1}", timeout=5)
+    latency = time.monotonic() - t0
+    assert latency < 3, latency
+    page = dash_duo.driver.page_source
+    assert "Nguyễn Văn A" not in page and "75A-123.45" not in page  # the wall never shows names or plates
+
+    # Kiosk: no shell chrome, nothing scrolls, every panel inside the screen.
+    assert (
+        not dash_duo.driver.find_elements("css selector", ".shell-header")
+        or not dash_duo.find_element(".shell-header").is_displayed()
+    )
+    fits = dash_duo.driver.execute_script(
+        """var d = document.documentElement, w = innerWidth, h = innerHeight;
+        var out = [d.scrollWidth <= w, d.scrollHeight <= h];
+        ['.wall-top', '.wall-map', '.wall-kpis', '.wall-ticker', '.wall-health', '.wall-legend'].forEach(function (s) {
+          var r = document.querySelector(s).getBoundingClientRect();
+          out.push(r.left >= 0 && r.top >= 0 && r.right <= w + 0.5 && r.bottom <= h + 0.5 && r.height > 0);
+        });
+        return [w, h, out];"""
+    )
+    assert fits[:2] == [width, height] and all(fits[2]), fits
+    time.sleep(1.5)  # let the age clocks print once more before the picture
+    screenshot(dash_duo.driver, f"wall001_city_{size}_vi")
+    assert dash_duo.get_logs() == []
+
+
+def test_wall002_stale_banner_when_feed_stops_and_clears_when_it_resumes(
+    dash_duo, app, rds, rkeys, login, screenshot, fast_stale
+):
+    _open(dash_duo, app, login)
+    publish(rds, rkeys, heartbeat(datetime.now(UTC)))  # the feed runs once the wall is up
+    _wait(dash_duo, "document.querySelectorAll('.hs-cell[data-state=\"ok\"]').length === 4", timeout=4)
+    _wait(dash_duo, "document.querySelector('#wall-banner').className.includes('hidden')", timeout=3)
+    # The feed stops: past 6 s every stream is dead, the banner says which, the strip turns red.
+    dash_duo.wait_for_element("#wall-banner.banner-stale", timeout=10)
+    _wait(dash_duo, "document.querySelectorAll('.hs-cell[data-state=\"alarm\"]').length === 4")
+    assert "Dữ liệu cũ" in dash_duo.find_element("#wall-banner").text
+    screenshot(dash_duo.driver, "wall002_stale_hd_vi")
+    # It resumes: the banner clears by itself.
+    publish(rds, rkeys, heartbeat(datetime.now(UTC)))
+    _wait(dash_duo, "document.querySelector('#wall-banner').className.includes('hidden')", timeout=5)
+    _wait(dash_duo, "document.querySelectorAll('.hs-cell[data-state=\"ok\"]').length === 4", timeout=3)
+
+
+def _pane_shown(dash_duo, pane: str) -> bool:
+    return dash_duo.driver.execute_script(
+        f"return getComputedStyle(document.querySelector('.leaflet-wall-{pane}-pane')).display === 'block'"
+    )
+
+
+BASE_BOX = "JSON.stringify(document.querySelector('.leaflet-wall-base-pane path').getBoundingClientRect())"
+
+
+def test_wall003_english_layers_and_playlist_keep_the_map_view(dash_duo, app, rds, rkeys, login, screenshot):
+    now = datetime.now(UTC)
+    publish(rds, rkeys, city(now))
+    _open(dash_duo, app, login, query="?lang=en&layers=traffic,fire,cameras&views=traffic,fire,complaints&rotate=10")
+    dash_duo.wait_for_text_to_equal("#wall-view-title", "Traffic", timeout=10)
+    _wait(dash_duo, "document.querySelectorAll('.leaflet-wall-traffic-pane path').length >= 400")
+    assert _pane_shown(dash_duo, "traffic") and not _pane_shown(dash_duo, "fire")
+    assert not _pane_shown(dash_duo, "cameras") and not _pane_shown(dash_duo, "complaints")
+    box = dash_duo.driver.execute_script(f"return {BASE_BOX}")
+    text = dash_duo.find_element("#wall-root").text
+    assert "Latest alerts" in text and "Congestion index" in text and "Cảnh báo mới nhất" not in text
+    # The playlist moves on by itself (complaints is not among ?layers=, so that view is skipped).
+    dash_duo.wait_for_text_to_equal("#wall-view-title", "Forest fire", timeout=15)
+    assert _pane_shown(dash_duo, "fire") and not _pane_shown(dash_duo, "traffic")
+    assert dash_duo.find_element(".legend-fire").is_displayed()
+    assert not dash_duo.find_element(".legend-traffic").is_displayed()
+    assert dash_duo.driver.execute_script(f"return {BASE_BOX}") == box  # same zoom and pan
+    time.sleep(1)
+    screenshot(dash_duo.driver, "wall003_fire_view_hd_en")
+    assert dash_duo.get_logs() == []
+
+
+def test_wall004_redis_outage_banner_keeps_picture_and_recovers(
+    dash_duo, app, rds, rkeys, login, monkeypatch, screenshot
+):
+    publish(rds, rkeys, city(datetime.now(UTC)))
+    _open(dash_duo, app, login)
+    _wait(dash_duo, "document.querySelectorAll('#wall-ticker li').length > 0")
+    rows = len(dash_duo.find_elements("#wall-ticker li"))
+    real = get_settings().redis_url
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there: Redis is "gone"
+    get_settings.cache_clear()
+    reset_connections()
+    t0 = time.monotonic()
+    dash_duo.wait_for_element("#wall-banner.banner-down", timeout=5)
+    assert time.monotonic() - t0 < 5
+    # The last picture stays: layers and ticker are still drawn.
+    assert len(dash_duo.find_elements("#wall-ticker li")) == rows
+    assert dash_duo.driver.execute_script("return document.querySelectorAll('.leaflet-wall-traffic-pane path').length")
+    screenshot(dash_duo.driver, "wall004_redis_down_hd_vi")
+    # An event published during the outage shows once Redis is back, with no help.
+    late = heartbeat(datetime.now(UTC))
+    publish(rds, rkeys, late)
+    monkeypatch.setenv("REDIS_URL", real)
+    get_settings.cache_clear()
+    reset_connections()
+    _wait(dash_duo, "document.querySelector('#wall-banner').className.includes('banner-down') === false", timeout=5)
+    dash_duo.wait_for_element(f'#wall-ticker [data-alert-id="{late[1].event_id}"]', timeout=10)

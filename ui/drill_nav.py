@@ -1,0 +1,68 @@
+"""Where a drill-down interaction leads: the next URL for a filter change or a click (pure, used by thin callbacks)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from urllib.parse import quote
+
+from ui.drill_state import DrillState, change, from_store, to_search
+
+DRILL_ROLES = ["dept_head", "officer", "admin"]
+
+
+def clicked(click: Mapping | None) -> str | None:
+    """The key a click carries: a plotly point's customdata, or a map feature's `code` / `id` property."""
+    if not isinstance(click, Mapping):
+        return None
+    pts = click.get("points")
+    if isinstance(pts, list) and pts and isinstance(pts[0], Mapping):
+        data = pts[0].get("customdata")
+        data = data[0] if isinstance(data, list) and data else data
+        return data if isinstance(data, str) else None
+    props = click.get("properties")
+    if isinstance(props, Mapping) and not props.get("cluster"):
+        key = props.get("code") or props.get("id")
+        return key if isinstance(key, str) else None
+    return None
+
+
+def point_of(click: Mapping | None, scale: int = 100_000) -> tuple[int, int] | None:
+    """(lat, lon) in 1e-5 degree of a single map point clicked; None for clusters and anything else."""
+    if not isinstance(click, Mapping):
+        return None
+    props, geometry = click.get("properties") or {}, click.get("geometry") or {}
+    coords = geometry.get("coordinates") if isinstance(geometry, Mapping) else None
+    if not isinstance(props, Mapping) or props.get("cluster") or not isinstance(coords, list) or len(coords) != 2:
+        return None
+    try:
+        return round(float(coords[1]) * scale), round(float(coords[0]) * scale)
+    except (TypeError, ValueError):
+        return None
+
+
+def stored_state(data: Mapping | None) -> DrillState | None:
+    parsed = from_store(data)
+    return parsed[0] if parsed else None
+
+
+def next_search(data: Mapping | None, today: date, **changes: object) -> str | None:
+    """The query string after applying `changes` to the stored state; None when nothing would change."""
+    state = stored_state(data)
+    if state is None:
+        return None
+    new = change(state, today, **changes)
+    return to_search(new) if new != state else None
+
+
+def item_search(state: DrillState) -> str:
+    """The query an item page opened from `state` gets: the range and language, not the filters."""
+    return to_search(DrillState(range=state.range, start=state.start, end=state.end, lang=state.lang))
+
+
+def item_href(path: str, key: str | None, data: Mapping | None) -> str | None:
+    """'/traffic/segments/SEG-0007?range=7d': an item page keeps the page's range (and language)."""
+    state = stored_state(data)
+    if not key or state is None:
+        return None
+    return f"{path}/{quote(key, safe='')}{item_search(state)}"
