@@ -147,13 +147,15 @@ def test_last_hour_reads_postgres(engine, clean_facts):
     assert history["on_time"] is None and history["on_time_n"] == 0
 
 
-def test_push_stream_says_ready_then_changed_with_the_ids_and_pings_when_quiet(rds, rkeys):
+def test_push_stream_says_ready_then_changed_with_the_ids_and_pings_when_quiet(rds, rkeys, live_env):
     import json
 
     from callbacks.push import wake_ups
     from data_sources.live_feed import ChangeFeed
 
-    feed = ChangeFeed(get_blocking_redis, rkeys, block_ms=100)
+    # Bound to the URL, not to the environment: the feed thread outlives the test by up to one block and must
+    # not find REDIS_URL already unset by the fixture teardown.
+    feed = ChangeFeed(lambda: get_blocking_redis(live_env["REDIS_URL"]), rkeys, block_ms=100)
     stream, other = wake_ups(feed, seconds=5, ping=0.3), wake_ups(feed, seconds=5, ping=0.3)
     assert next(stream).startswith("retry:") and next(other).startswith("retry:")
     ready = next(stream)
