@@ -1,7 +1,8 @@
 /* Duty console "/console": wake-ups from the wall's push channel, incoming rows, filters, keys, sound and flash. */
 (function () {
   "use strict";
-  var S = {cfg: null, es: null, n: 0, ctx: null, muted: false, alarms: 0, keys: false};
+  var S = {cfg: null, es: null, n: 0, ctx: null, muted: false, alarms: 0, keys: false, down: false, cursor: null,
+           ticks: 0};
 
   function api() {
     try {
@@ -23,6 +24,7 @@
     S.es = es;
     es.addEventListener("ready", wake);
     es.addEventListener("changed", wake);
+    es.addEventListener("update", wake);  // the wall's ready-made updates are not for us: only a wake-up here
   }
 
   // ---------------------------------------------------------------- sound
@@ -115,6 +117,32 @@
     } else { return; }
   }
 
+  // Stream ids "ms-seq" compared as numbers: is `a` after `b`?
+  function after(a, b) {
+    var x = String(a || "0").split("-").map(Number), y = String(b || "0").split("-").map(Number);
+    return x[0] !== y[0] ? x[0] > y[0] : (x[1] || 0) > (y[1] || 0);
+  }
+
+  function behind(heads) {
+    if (!S.cursor) { return true; }
+    return Object.keys(heads || {}).some(function (name) { return after(heads[name], S.cursor[name]); });
+  }
+
+  // Another console changed these alerts: merge their new state into our rows (and the selection, so the
+  // detail shows it and our next action names the new version).
+  function patchStates(a, states) {
+    var update = [], picked = null;
+    (states || []).forEach(function (st) {
+      var node = a.getRowNode(st.alert_id);
+      if (!node) { return; }
+      var data = Object.assign({}, node.data, st, {flash: false});
+      update.push(data);
+      if (node.isSelected()) { picked = data; }
+    });
+    if (update.length) { a.applyTransaction({update: update}); }
+    if (picked) { window.dash_clientside.set_props(S.cfg.grid, {selectedRows: [picked]}); }
+  }
+
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.console = {
     start: function (cfg) {
@@ -129,20 +157,32 @@
       return {n: 0};
     },
     pulled: function (cursor) {
+      if (cursor && cursor.ids) { S.cursor = cursor.ids; }
       if (cursor && cursor.more) { wake(); }  // a burst longer than one pull: read on at once
     },
     incoming: function (data) {
       var a = api();
-      if (!data || !data.rows || !a) { return; }
+      if (!data || !a) { return; }
       var add = [], update = [], critical = false;
-      data.rows.forEach(function (row) {
+      (data.rows || []).forEach(function (row) {
         if (a.getRowNode(row.alert_id)) { update.push(row); } else {
           add.push(row);
           critical = critical || row.severity === "critical";
         }
       });
-      a.applyTransaction({add: add, update: update});
+      if (add.length || update.length) { a.applyTransaction({add: add, update: update}); }
+      patchStates(a, data.states);
       if (critical) { alarm(); }
+    },
+    // Every health tick: after an outage, or when another console changed an alert, pull from the cursor.
+    health: function (h) {
+      if (!h || !S.cfg) { return; }
+      S.ticks += 1;
+      if (!h.redis) { S.down = true; return; }
+      var back = S.down;
+      S.down = false;
+      // Before the first load, leave it to the push channel's "ready" for a tick rather than load twice.
+      if (back || (S.cursor ? behind(h.heads) : S.ticks > 1)) { wake(); }
     },
     filters: function (search, kind, unit, agency, state) {
       var a = api();

@@ -3,13 +3,15 @@ filters, keys, sound and applying incoming rows (browser, assets/console.js)."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 
+import redis
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
 
 from data_sources import alerts_workflow, console
 from data_sources.connections import get_engine, get_redis
-from ui import console_detail, console_rows, ids
+from ui import console_detail, console_rows, console_status, ids
 from ui.auth import current_viewer
 from ui.i18n import t
 
@@ -39,22 +41,35 @@ def _rows(items: list[dict], lang: str) -> list[dict]:
 def pull(_wake: dict | int | None, cursor: dict | None, config: dict | None) -> tuple:
     """First wake-up loads the queue; later ones send only the new rows (assets/console.js adds or updates them)."""
     lang = _lang(config)
+    try:
+        return _pull(cursor, lang)
+    except redis.RedisError:  # the banner (health) says Redis is down; the grid keeps its last rows
+        return no_update, no_update, no_update
+
+
+def _pull(cursor: dict | None, lang: str) -> tuple:
     if not cursor or not cursor.get("ids"):
         snap = console.snapshot(get_redis())
         return {"ids": snap["cursor"], "more": False, "at": time.time()}, _rows(snap["items"], lang), no_update
     got = console.pull(get_redis(), cursor["ids"])
     new_cursor = {"ids": got["cursor"], "more": got["more"], "at": time.time()}
-    if not got["items"]:
+    if not got["items"] and not got["changed"]:
         return new_cursor, no_update, no_update
     # `flash` marks rows that arrived while the page was open: the browser flashes and beeps for critical ones.
-    rows = [{**row, "flash": True} for row in _rows(got["items"], lang)]
-    return new_cursor, no_update, {"rows": rows, "at": time.time()}
+    rows = [{**row, "flash": True} for row in _rows(got["items"], lang)] if got["items"] else []
+    # Another console acted: its new state (read from PostgreSQL, the truth) patches the rows in place.
+    found = alerts_workflow.states(get_engine(), alert_ids=got["changed"])
+    states = [console_rows.state_patch(a, found.get(a), lang=lang) for a in got["changed"]]
+    return new_cursor, no_update, {"rows": rows, "states": states, "at": time.time()}
 
 
 def _panel(row: dict, lang: str) -> list:
     """Detail of one row: its audit trail (PostgreSQL), nearby cameras, and the last events at its place (Redis)."""
     trail = alerts_workflow.trail(get_engine(), alert_id=row["alert_id"])
-    place = console.place_events(get_redis(), get_engine(), raw=row.get("raw") or {}, viewer=current_viewer())
+    try:
+        place = console.place_events(get_redis(), get_engine(), raw=row.get("raw") or {}, viewer=current_viewer())
+    except redis.RedisError:  # Redis down: the rest of the detail still shows (the banner says why this is empty)
+        place = []
     cameras = console.nearby_cameras(row.get("lat"), row.get("lon"))
     return console_detail.detail(row, trail, cameras, lang, place)
 
@@ -102,6 +117,10 @@ def act(*args) -> tuple:
         )  # fmt: skip
     except alerts_workflow.InvalidAction:
         return t("console.invalid", lang), "console-message warn", no_update, no_update, no_update, no_update
+    if out.ok:
+        # Other consoles follow this stream; PostgreSQL has the change already (they see it on reload if lost).
+        with contextlib.suppress(redis.RedisError):
+            console.announce(get_redis(), alert_id=row["alert_id"], version=out.state["version"])
     new_row = console_rows.with_state(row, out.state, lang=lang)
     panel = _panel(new_row, lang)
     if out.ok:
@@ -112,6 +131,25 @@ def act(*args) -> tuple:
     # The comment is kept after a conflict, so the officer can re-read it against what the other person did.
     # selectedRows too: the next action must name the new version, not the one the selection was made at.
     return message, cls, {"update": [new_row]}, panel, "" if out.ok else no_update, [new_row]
+
+
+@callback(
+    Output(ids.CONSOLE_BANNER, "children"),
+    Output(ids.CONSOLE_BANNER, "className"),
+    Output(ids.CONSOLE_BANNER, "data-state"),
+    Output(ids.CONSOLE_HEALTH, "data"),
+    Input(ids.CONSOLE_HEALTH_TICK, "n_intervals"),
+    State(ids.CONSOLE_CONFIG, "data"),
+)
+def health(_tick: int | None, config: dict | None) -> tuple:
+    """Redis outage banner, and the newest ids of the queue and workflow streams (the browser pulls when one
+    is past its cursor: a fallback for a lost push, and how other consoles' actions arrive within a tick)."""
+    try:
+        heads = console.heads(get_redis())
+    except redis.RedisError:  # the outage is the answer; nothing else on the page changes
+        heads = None
+    children, class_name, state = console_status.banner(redis_ok=heads is not None, lang=_lang(config))
+    return children, class_name, state, {"redis": heads is not None, "heads": heads, "at": time.time()}
 
 
 # ---------------------------------------------------------------- in the browser (assets/console.js)
@@ -125,6 +163,7 @@ def _js(name: str) -> ClientsideFunction:
 clientside_callback(_js("start"), Output(ids.CONSOLE_WAKE, "data"), Input(ids.CONSOLE_CONFIG, "data"))
 clientside_callback(_js("pulled"), Input(ids.CONSOLE_CURSOR, "data"))
 clientside_callback(_js("incoming"), Input(ids.CONSOLE_INCOMING, "data"))
+clientside_callback(_js("health"), Input(ids.CONSOLE_HEALTH, "data"))
 clientside_callback(
     _js("filters"),
     Input(ids.CONSOLE_SEARCH, "value"),

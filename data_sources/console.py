@@ -125,7 +125,9 @@ def _parse_ts(value):
 def snapshot(r: redis.Redis, *, k: Keys | None = None, count: int = SNAPSHOT_COUNT, now: float | None = None) -> dict:
     """The queue for a fresh console and the cursor to pull from next (read first, so nothing falls between)."""
     k = k or keys()
-    cursor = cursor_now(r, k=k)
+    head = r.xrevrange(workflow_key(k), count=1)
+    # Workflow changes after this id are pulled later; earlier ones are already in the states read after it.
+    cursor = {**cursor_now(r, k=k), "workflow": head[0][0].decode() if head else "0"}
     pipe = r.pipeline(transaction=False)
     for name in QUEUE_STREAMS:
         pipe.xrevrange(k.stream(name), max=cursor[name] if cursor[name] != "0" else "+", count=count)
@@ -135,20 +137,65 @@ def snapshot(r: redis.Redis, *, k: Keys | None = None, count: int = SNAPSHOT_COU
     return {"items": _items(events, time.time() if now is None else now), "cursor": cursor}
 
 
+def _after(cursor: dict[str, str], name: str) -> str:
+    start = cursor.get(name) or "0"
+    return "-" if start == "0" else f"({start}"
+
+
 def pull(r: redis.Redis, cursor: dict[str, str], *, k: Keys | None = None, count: int = PULL_COUNT) -> dict:
-    """Queue items from entries after `cursor`, the next cursor, and whether a stream had more pending."""
+    """Queue items from entries after `cursor`, alerts whose workflow changed since, the next cursor, and
+    whether a stream had more pending."""
     k = k or keys()
     pipe = r.pipeline(transaction=False)
     for name in QUEUE_STREAMS:
-        start = cursor.get(name) or "0"
-        pipe.xrange(k.stream(name), min="-" if start == "0" else f"({start}", count=count)
-    events, new_cursor, more = [], dict(cursor), False
-    for name, rows in zip(QUEUE_STREAMS, pipe.execute(), strict=True):
+        pipe.xrange(k.stream(name), min=_after(cursor, name), count=count)
+    pipe.xrange(workflow_key(k), min=_after(cursor, "workflow"), count=count)
+    *queued, flow = pipe.execute()
+    events, new_cursor = [], dict(cursor)
+    more = len(flow) >= count
+    if flow:
+        new_cursor["workflow"] = flow[-1][0].decode()
+    changed = list(dict.fromkeys(fields[b"alert_id"].decode() for _, fields in flow))
+    for name, rows in zip(QUEUE_STREAMS, queued, strict=True):
         if rows:
             new_cursor[name] = entry_from(name, rows[-1][0], rows[-1][1]).entry_id
             more = more or len(rows) >= count
         events.extend(e for e in (_decode(name, eid, f) for eid, f in rows) if e is not None)
-    return {"items": _items(events, time.time()), "cursor": new_cursor, "more": more}
+    return {"items": _items(events, time.time()), "changed": changed, "cursor": new_cursor, "more": more}
+
+
+def workflow_key(k: Keys) -> str:
+    """The capped stream of workflow changes (one small entry per action) that other consoles follow."""
+    return f"{k.prefix}workflow"
+
+
+# Consoles read changes within seconds; a console away for longer reloads the states from PostgreSQL anyway.
+WORKFLOW_MAXLEN = 10_000
+
+
+def announce(r: redis.Redis, *, alert_id: str, version: int, k: Keys | None = None) -> str:
+    """Tell other consoles an alert changed (PostgreSQL stays the truth: they re-read its state from there)."""
+    eid = r.xadd(
+        workflow_key(k or keys()),
+        {b"alert_id": alert_id, b"version": str(version)},
+        maxlen=WORKFLOW_MAXLEN,
+        approximate=True,
+    )
+    return eid.decode() if isinstance(eid, bytes) else eid
+
+
+def heads(r: redis.Redis, *, k: Keys | None = None) -> dict[str, str]:
+    """Newest id of each queue stream and of the workflow stream, in one round trip ("0" when empty).
+
+    The console's health tick: it raises while Redis is down (the banner), and a head past the page's
+    cursor wakes a pull even if a push message was lost (e.g. the push channel reconnecting after an outage).
+    """
+    k = k or keys()
+    names = {**{name: k.stream(name) for name in QUEUE_STREAMS}, "workflow": workflow_key(k)}
+    pipe = r.pipeline(transaction=False)
+    for key in names.values():
+        pipe.xrevrange(key, count=1)
+    return {name: (rows[0][0].decode() if rows else "0") for name, rows in zip(names, pipe.execute(), strict=True)}
 
 
 def protect(engine: Engine, items: list[dict], *, viewer) -> list[dict]:

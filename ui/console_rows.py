@@ -64,6 +64,18 @@ def with_state(row: dict, state: dict, *, lang: str) -> dict:
     }
 
 
+def state_patch(alert_id: str, state: dict | None, *, lang: str) -> dict:
+    """The workflow fields of one row, for patching it in place when another console changed it."""
+    st = state or NEW_STATE
+    return {
+        "alert_id": alert_id,
+        "state": st["state"],
+        "state_label": t(f"console.state.{st['state']}", lang),
+        "version": st["version"],
+        "by": st.get("updated_by") or "",
+    }
+
+
 def column_defs(lang: str) -> list[dict]:
     """Columns: visible ones are what the CSV exports; codes used by the filters stay hidden."""
 

@@ -75,6 +75,10 @@ CONSOLE: dict[str, dict[str, str]] = {
         "vi": "Trình duyệt chặn âm thanh – bấm để bật",
         "en": "Sound blocked – click to enable",
     },
+    "console.banner.redis_down": {
+        "vi": "Mất kết nối Redis: hàng đợi tạm dừng cập nhật, đang giữ danh sách cuối cùng; tự kết nối lại khi Redis hoạt động.",
+        "en": "Redis unreachable: the queue has stopped updating and keeps its last list; it reconnects by itself.",
+    },
     "console.keys": {
         "vi": "Phím tắt: j/k chọn · a tiếp nhận · Enter chi tiết · / tìm kiếm",
         "en": "Keys: j/k move · a acknowledge · Enter detail · / search",

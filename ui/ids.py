@@ -67,6 +67,10 @@ CONSOLE_DETAIL = "console-detail"
 CONSOLE_COMMENT = "console-comment"
 CONSOLE_ASSIGNEE = "console-assignee"
 CONSOLE_MESSAGE = "console-message"
+# Redis outage banner: data-state="down"/"up" (also class console-banner-down/-up); the health tick drives it.
+CONSOLE_BANNER = "console-banner"
+CONSOLE_HEALTH_TICK = "console-health-tick"
+CONSOLE_HEALTH = "console-health"
 CONSOLE_ACTIONS = ("acknowledge", "assign", "escalate", "resolve", "reopen")
 
 

@@ -206,3 +206,82 @@ def test_console002_acknowledge_persists_with_audit_and_conflict_is_told(dash_du
     assert "Đã giao" in grid and "Đã tiếp nhận" in grid  # ours assigned, the other officer's acknowledged
     screenshot(dash_duo.driver, "console002_after_reload_vi")
     assert dash_duo.get_logs() == []
+
+
+class PrivateRedis:
+    """A redis-server of this test's own on a free port, so stopping it leaves the shared one alone."""
+
+    def __init__(self, base: Path) -> None:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.base, self.proc = base, None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        import subprocess
+
+        import redis
+
+        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.proc = subprocess.Popen([*args, "--dir", str(self.base)], stdout=subprocess.DEVNULL)
+        client = redis.Redis.from_url(self.url)
+        WebDriverWait(None, 10, poll_frequency=0.05, ignored_exceptions=(redis.RedisError,)).until(
+            lambda _: client.ping()
+        )
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+
+@pytest.fixture
+def private_redis(tmp_path, rkeys, monkeypatch):
+    """Point the app at a private Redis (same key prefix as rkeys) for one test; restored afterwards."""
+    from data_sources.connections import reset_connections
+    from data_sources.settings import get_settings
+
+    server = PrivateRedis(tmp_path)
+    server.start()
+    monkeypatch.setenv("REDIS_URL", server.url)
+    get_settings.cache_clear()
+    reset_connections()
+    yield server
+    server.stop()
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    reset_connections()
+
+
+def test_console005_redis_outage_banner_keeps_rows_and_recovers(dash_duo, app, private_redis, rkeys, login, screenshot):
+    from data_sources.connections import get_redis
+
+    first = _cam("fire_smoke", "critical", minutes=1)
+    streams.publish(get_redis(), [first, _cam("face_match", "high", minutes=2)], k=rkeys)
+    _open(dash_duo, app, login)
+    _wait(dash_duo, shown(2), message="queue not loaded")
+    banner = dash_duo.find_element("#console-banner")
+    assert banner.get_attribute("data-state") == "up" and not banner.is_displayed()
+
+    private_redis.stop()
+    stopped = time.time()
+    WebDriverWait(dash_duo.driver, 15, poll_frequency=0.1).until(lambda _: banner.get_attribute("data-state") == "down")
+    print(f"\nRedis stopped -> banner down: {time.time() - stopped:.1f} s")
+    assert banner.is_displayed() and "Mất kết nối Redis" in banner.text
+    assert "console-banner-down" in banner.get_attribute("class")
+    time.sleep(3)  # a few ticks and wake-ups while Redis is away: the page must keep its last picture
+    assert dash_duo.driver.execute_script(_safe(f"{API}.getDisplayedRowCount()")) == 2
+    screenshot(dash_duo.driver, "console005_redis_down_vi")
+
+    private_redis.start()  # an empty Redis, as after a restart without persistence
+    WebDriverWait(dash_duo.driver, 20, poll_frequency=0.1).until(lambda _: banner.get_attribute("data-state") == "up")
+    assert not banner.is_displayed()
+    later = _cam("plate_watchlist", "critical", plate="43A-999.99")
+    streams.publish(get_redis(), [later], k=rkeys)
+    _wait(dash_duo, shown(3), timeout=20, message="live path did not recover after Redis came back")
+    assert dash_duo.driver.execute_script(FIRST_ID) == later.event_id
+    screenshot(dash_duo.driver, "console005_redis_back_vi")

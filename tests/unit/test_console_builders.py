@@ -74,3 +74,14 @@ def test_console_unit004_every_alert_type_and_state_is_translated():
     keys = {f"console.type.{x}" for x in types} | {f"console.state.{x}" for x in states}
     for key in keys:
         assert CATALOG[key]["vi"] and CATALOG[key]["en"], key
+
+
+def test_console_unit010_banner_says_down_and_hides_when_up():
+    from ui import console_status
+
+    children, cls, state = console_status.banner(redis_ok=False, lang="vi")
+    assert state == "down" and "console-banner-down" in cls
+    assert "Mất kết nối Redis" in str(children)
+    children, cls, state = console_status.banner(redis_ok=False, lang="en")
+    assert "Redis unreachable" in str(children)
+    assert console_status.banner(redis_ok=True, lang="en") == ([], "console-banner console-banner-up", "up")
