@@ -80,6 +80,9 @@ class CameraAlert(_Event):
     person_name: Annotated[str | None, Field(max_length=120, json_schema_extra=SENSITIVE)] = None
     watchlist: Annotated[str | None, Field(max_length=60)] = None
     snapshot_url: Annotated[str | None, Field(max_length=500)] = None
+    # When this version of the alert was produced. The same event_id with a later updated_at replaces the
+    # stored alert (a camera AI refining its detection); without it the first version stored stays.
+    updated_at: AwareDatetime | None = None
 
 
 class TrafficReading(_Event):

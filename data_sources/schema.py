@@ -113,6 +113,8 @@ camera_alerts = Table(
     Column("person_name", Text),
     Column("watchlist", Text),
     Column("snapshot_url", Text),
+    # The producer's version of an updatable alert (Frigate refines one object's alert): newer replaces older.
+    Column("updated_at", TS),
     Column("ingested_at", TS, nullable=False, server_default=func.now()),
     Index("ix_camera_alerts_ts", "ts"),
     Index("ix_camera_alerts_unit_ts", "unit_code", "ts"),

@@ -96,7 +96,10 @@ class Summary:
 
 
 def fingerprint(event) -> str:
-    """What makes a re-sent event a duplicate rather than an update of the same event id."""
+    """What makes a re-sent event a duplicate rather than an update of the same event id.
+
+    A versioned event (camera alerts carry `updated_at`) gets `@<version>` appended: see supersedes().
+    """
     if event.kind == "camera_alert":
         # A Frigate update storm changes the score on every message; only a change that matters to the
         # operator (another plate, a face name, a higher severity) republishes the alert.
@@ -105,7 +108,22 @@ def fingerprint(event) -> str:
         body = []  # one reading per segment and time: the first one wins
     else:
         body = event.model_dump(mode="json", exclude_none=True)
-    return hashlib.sha1(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    digest = hashlib.sha1(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    version = event.__dict__.get("updated_at")
+    return digest if version is None else f"{digest}@{version.timestamp():.6f}"
+
+
+def supersedes(new: str, known: str) -> bool:
+    """Whether an event with fingerprint `new` must be published after one with `known` (same event id).
+
+    Only a change that matters does; and an older version never follows a newer one, so re-ingesting an
+    old capture cannot move the live alert backwards (PostgreSQL keeps the newest version regardless).
+    """
+    new_digest, _, new_version = new.partition("@")
+    known_digest, _, known_version = known.partition("@")
+    if new_digest == known_digest:
+        return False
+    return not (new_version and known_version) or float(new_version) > float(known_version)
 
 
 class Sink:
@@ -170,7 +188,7 @@ class Sink:
         fresh = []
         for event, fp in pending:
             known = self._seen.get(event.event_id, stored.get(event.event_id))
-            if known == fp:
+            if known is not None and not supersedes(fp, known):
                 self.summary.duplicate += 1
                 continue
             self._remember(event.event_id, fp)

@@ -77,17 +77,28 @@ class Tracked:
     camera_id: str
     label: str = ""
     first_seen: float | None = None
+    updated: float | None = None  # time of the newest message merged in: the alert's version
+    emitted: tuple[tuple, float] | None = None  # what the last alert said, and its version
     score: float | None = None
     face: tuple[str, float | None] | None = None
     plate: tuple[str, float | None] | None = None
     known_plate: str | None = None
     has_snapshot: bool = False
 
+    def seen_at(self, stamp: float) -> None:
+        # Messages can arrive out of order (two topics): the version only moves forward.
+        self.updated = stamp if self.updated is None else max(self.updated, stamp)
+
 
 def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     return float(value)
+
+
+def _epoch(value: object) -> float | None:
+    number = _number(value)
+    return number if number is not None and _EPOCH[0] <= number <= _EPOCH[1] else None
 
 
 def _score(value: object) -> float | None:
@@ -108,9 +119,9 @@ def _sub_label(value: object) -> tuple[str, float | None] | None:
 class Collapser:
     """Turns Frigate's message storm into one alert per object id, republished only when it changes.
 
-    The event id is `frigate-<Frigate id>` for every message of an object, so the archiver's idempotent
-    insert keeps one row and the projector keeps the latest state; the sink's fingerprint (no score) turns
-    a storm of score-only updates into duplicates.
+    The event id is `frigate-<Frigate id>` for every message of an object and `updated_at` the newest
+    message's time, so the archiver keeps one row, replaced by each newer version, and the projector the
+    latest state; the sink's fingerprint (no score, no time) turns a storm of score-only updates into duplicates.
     """
 
     def __init__(self, *, memory: int = 20_000) -> None:
@@ -156,6 +167,7 @@ class Collapser:
             return obj
         obj.label, obj.has_snapshot = after["label"], after.get("has_snapshot") is True
         obj.first_seen = start if obj.first_seen is None else obj.first_seen
+        obj.seen_at(max(_epoch(after.get("frame_time")) or start, _epoch(after.get("end_time")) or start))
         obj.score = _score(after.get("top_score")) or _score(after.get("score")) or obj.score
         sub = _sub_label(after.get("sub_label"))
         plate = after.get("recognized_license_plate")
@@ -181,6 +193,7 @@ class Collapser:
         if isinstance(obj, Rejected):
             return obj
         obj.first_seen = stamp if obj.first_seen is None else obj.first_seen
+        obj.seen_at(stamp)
         name = payload.get("name")
         name = name.strip() if isinstance(name, str) and name.strip() else None
         if kind == "face":
@@ -197,30 +210,39 @@ class Collapser:
         return self._alert(payload["id"], obj)
 
     def _alert(self, oid: str, obj: Tracked) -> CameraAlert | Rejected:
-        common = {
-            "event_id": f"frigate-{oid}",
-            # The object's first sighting, fixed for its whole life, so every update sorts as the same alert.
-            "ts": datetime.fromtimestamp(obj.first_seen, UTC),
-            "camera_id": obj.camera_id,
-            "snapshot_url": f"{self.frigate_url}/api/events/{oid}/snapshot.jpg"
-            if self.frigate_url and obj.has_snapshot
-            else None,
-        }
         if obj.label in FIRE_LABELS:
-            return CameraAlert(**common, alert_type="fire_smoke", severity="critical", score=obj.score)
-        if obj.face is not None:
+            what = {"alert_type": "fire_smoke", "severity": "critical", "score": obj.score}
+        elif obj.face is not None:
             name, score = obj.face
-            return CameraAlert(**common, alert_type="face_match", severity="high", score=score, person_name=name[:120])
-        if obj.plate is not None:
+            what = {"alert_type": "face_match", "severity": "high", "score": score, "person_name": name[:120]}
+        elif obj.plate is not None:
             plate = normalise_plate(obj.plate[0])
             if plate is None:
                 return Rejected("recognized plate is not a valid Vietnamese plate")
             known = obj.known_plate[:60] if obj.known_plate else None
-            return CameraAlert(
-                **common, alert_type="plate_watchlist", severity="high" if known else "medium",
-                score=obj.plate[1], plate=plate, watchlist=known,
-            )  # fmt: skip
-        return dropped("not an alert (no fire, face or plate)")
+            what = {"alert_type": "plate_watchlist", "severity": "high" if known else "medium",
+                    "score": obj.plate[1], "plate": plate, "watchlist": known}  # fmt: skip
+        else:
+            return dropped("not an alert (no fire, face or plate)")
+        key = tuple(what.get(f) for f in ("alert_type", "severity", "plate", "person_name", "watchlist"))
+        version = obj.updated or obj.first_seen
+        if obj.emitted is not None and key != obj.emitted[0] and version <= obj.emitted[1]:
+            # A change within the same frame time (two topics, one moment) must still be a newer version.
+            version = obj.emitted[1] + 0.001
+        alert = CameraAlert(
+            event_id=f"frigate-{oid}",
+            # The object's first sighting, fixed for its whole life, so every update sorts as the same alert.
+            ts=datetime.fromtimestamp(obj.first_seen, UTC),
+            # The version: a republished alert (new plate, watch-list match) replaces the stored one.
+            updated_at=datetime.fromtimestamp(version, UTC),
+            camera_id=obj.camera_id,
+            snapshot_url=f"{self.frigate_url}/api/events/{oid}/snapshot.jpg"
+            if self.frigate_url and obj.has_snapshot
+            else None,
+            **what,
+        )
+        obj.emitted = key, version
+        return alert
 
 
 def ingest(doc: Document, sink: Sink) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from data_sources import schema
 from data_sources.archiver import Archiver
@@ -22,6 +22,7 @@ from data_sources.ingest.common import Sink
 from data_sources.ingest.fetch import Document
 from data_sources.settings import get_settings
 from data_sources.state import read_hash, read_hotspots
+from data_sources.streams import publish_raw
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 OBSERVED = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -104,6 +105,67 @@ def test_ing_int002_through_the_archiver_to_postgres_and_current_state(rds, rkey
     open_now = read_hash(rds, "complaints", k=rkeys)
     assert "311-638345" in open_now and "311-638344" not in open_now  # closed in Open311 → resolved
     assert read_hash(rds, "traffic", k=rkeys)["SEG-0207"]["congestion_level"] == 4
+
+
+def _frigate(oid: str, frame: float, *, plate: str, known: str | None = None, kind: str = "update") -> str:
+    after = {"id": oid, "camera": "cau_truong_tien_1", "label": "car", "sub_label": [known, 0.97] if known else None,
+             "top_score": 0.8, "score": 0.8, "start_time": T0, "frame_time": frame, "end_time": None,
+             "false_positive": False, "has_snapshot": False, "recognized_license_plate": plate,
+             "recognized_license_plate_score": 0.9}  # fmt: skip
+    return json.dumps({"type": kind, "before": after, "after": after}, ensure_ascii=False)
+
+
+T0 = 1795424400.0  # 2026-11-23 00:20 UTC
+
+
+def _alerts(engine) -> dict[str, dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT xmin::text AS xmin, * FROM camera_alerts")).mappings().all()
+    return {r["event_id"]: dict(r) for r in rows}
+
+
+def test_ing_int008_frigate_updates_land_newest_wins_and_replays_change_nothing(rds, rkeys, engine, clean_facts):
+    """new/update of one Frigate object: PostgreSQL holds the newest version; re-ingest and replays move nothing."""
+    archiver = Archiver(k=rkeys, block_ms=100)
+    x, y = "1795424400.000000-upd001", "1795424400.000000-upd002"
+    # 1. A plate read, not (yet) matched to a watch-list: medium.
+    first = "\n".join([_frigate(x, T0 + 1, plate="75A12345", kind="new")]).encode()
+    assert ingest("frigate", first, "first.jsonl", rds, rkeys).summary.accepted == 1
+    archiver.drain()
+    row = _alerts(engine)[f"frigate-{x}"]
+    assert (row["severity"], row["watchlist"], row["updated_at"]) == (
+        "medium",
+        None,
+        datetime.fromtimestamp(T0 + 1, UTC),
+    )
+    # 2. In a later batch Frigate matches it to a known plate; another object gets two versions in ONE batch.
+    later = "\n".join([
+        _frigate(x, T0 + 5, plate="75A12345", known="Xe trộm cắp"),
+        _frigate(y, T0 + 2, plate="75B12345", kind="new"),
+        _frigate(y, T0 + 3, plate="75B12346"),  # the plate read improved
+    ]).encode()  # fmt: skip
+    assert ingest("frigate", later, "later.jsonl", rds, rkeys).summary.accepted == 3
+    archiver.drain()
+    stored = _alerts(engine)
+    assert len(stored) == 2
+    assert (stored[f"frigate-{x}"]["severity"], stored[f"frigate-{x}"]["watchlist"]) == ("high", "Xe trộm cắp")
+    assert stored[f"frigate-{x}"]["updated_at"] == datetime.fromtimestamp(T0 + 5, UTC)
+    assert stored[f"frigate-{x}"]["ts"] == datetime.fromtimestamp(T0, UTC)  # still the first sighting
+    assert stored[f"frigate-{y}"]["plate"] == "75B-123.46"
+    assert read_hash(rds, "camera", k=rkeys)["CAM-0113"]["plate"] == "75B-123.46"
+
+    # 3. Re-ingesting both files publishes nothing; re-delivering every stream entry (a crash before XACK, an
+    #    old version arriving late) rewrites no row: same values, same xmin (no new row version at all).
+    for data, label in ((first, "first.jsonl"), (later, "later.jsonl")):
+        assert ingest("frigate", data, label, rds, rkeys).summary.accepted == 0
+    entries = [f[b"data"] for _, f in rds.xrange(rkeys.stream("camera"))]
+    assert len(entries) == 4
+    publish_raw(rds, "camera", entries, k=rkeys)  # oldest first: each older version meets a newer stored one
+    publish_raw(rds, "camera", entries[:1], k=rkeys)  # and the very first version once more, on its own
+    archiver.drain()
+    assert _alerts(engine) == stored
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(schema.camera_alerts)).scalar_one() == 2
 
 
 # ---------------------------------------------------------------- follow modes against local servers

@@ -60,6 +60,8 @@ def test_ing_frig002_changed_plate_republishes_same_event_id():
     assert [e.plate for e in sink.events] == ["75A-123.45", "75A-123.46"]
     assert {e.event_id for e in sink.events} == {"frigate-a.1-x"} and sink.summary.duplicate == 1
     assert len({e.ts for e in sink.events}) == 1
+    # Same frame time (these messages carry none), yet the changed alert is a strictly newer version.
+    assert sink.events[1].updated_at > sink.events[0].updated_at >= sink.events[0].ts
 
 
 @pytest.mark.parametrize(
