@@ -9,8 +9,9 @@ import time
 import redis
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
 
-from data_sources import alerts_workflow, console
+from data_sources import alerts_workflow, console, console_history
 from data_sources.connections import get_engine, get_redis
+from data_sources.settings import get_settings
 from ui import console_detail, console_rows, console_status, ids
 from ui.auth import current_viewer
 from ui.i18n import t
@@ -47,11 +48,21 @@ def pull(_wake: dict | int | None, cursor: dict | None, config: dict | None) -> 
         return no_update, no_update, no_update
 
 
+def _first(lang: str) -> tuple:
+    """The whole queue: open alerts from PostgreSQL (past the stream window) merged with the streams' window."""
+    history = console_history.cached_open_items(database_url=get_settings().database_url)
+    try:
+        snap = console.snapshot(get_redis(), engine=get_engine())
+    except redis.RedisError:  # the history still shows; with no cursor, the next wake-up loads it all again
+        return None, _rows(history, lang), no_update
+    items = console_history.merge(history, snap["items"])
+    return {"ids": snap["cursor"], "more": False, "at": time.time()}, _rows(items, lang), no_update
+
+
 def _pull(cursor: dict | None, lang: str) -> tuple:
     if not cursor or not cursor.get("ids"):
-        snap = console.snapshot(get_redis())
-        return {"ids": snap["cursor"], "more": False, "at": time.time()}, _rows(snap["items"], lang), no_update
-    got = console.pull(get_redis(), cursor["ids"])
+        return _first(lang)
+    got = console.pull(get_redis(), cursor["ids"], engine=get_engine())
     new_cursor = {"ids": got["cursor"], "more": got["more"], "at": time.time()}
     if not got["items"] and not got["changed"]:
         return new_cursor, no_update, no_update

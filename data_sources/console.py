@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 
 import redis
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from data_sources import privacy, reference
+from data_sources import privacy, reference, schema
 from data_sources.events import SEVERITY_RANK, InvalidEvent, parse_event
 from data_sources.live import cursor_now, id_key
 from data_sources.streams import Keys, entry_from, keys
@@ -45,8 +46,17 @@ def places() -> dict:
     }
 
 
-def classify(event: dict, *, now: float) -> dict | None:
-    """A queue item for an event that needs a human, None otherwise (a pure function of the event and the time)."""
+def fire_scope(event: dict) -> str:
+    """The current-state key of a fire danger reading: unit, or unit/forest area (as data_sources.state)."""
+    return f"{event['unit_code']}/{event['area_id']}" if event.get("area_id") else event["unit_code"]
+
+
+def classify(event: dict, *, now: float, prev_level: int | None = None) -> dict | None:
+    """A queue item for an event that needs a human, None otherwise (a pure function of the event and the time).
+
+    A fire danger reading needs a person only when its level RISES to IV or V: `prev_level` is the scope's
+    previous reading (None: it has none, so the reading is a rise).
+    """
     kind, ts = event["kind"], _epoch(event["ts"])
     base = {"event_id": event["event_id"], "ts": ts, "kind": kind, "raw": event}
     if kind == "camera_alert":
@@ -72,7 +82,7 @@ def classify(event: dict, *, now: float) -> dict | None:
         return {**base, "alert_id": event["event_id"], "type": "hotspot", "severity": sev,
                 "unit_code": event.get("unit_code"), "lat": event["lat"], "lon": event["lon"]}  # fmt: skip
     if kind == "fire_danger":
-        if event["level"] < FIRE_LEVEL:
+        if event["level"] < FIRE_LEVEL or (prev_level is not None and event["level"] <= prev_level):
             return None
         unit = places()["units"].get(event["unit_code"], {})
         return {**base, "alert_id": event["event_id"], "type": f"fire_level_{event['level']}",
@@ -107,10 +117,21 @@ def _decode(stream: str, eid, fields) -> dict | None:
     return {**event.model_dump(mode="json"), "entry_id": entry.entry_id}
 
 
-def _items(events: list[dict], now: float) -> list[dict]:
+def _ordered(events: list[dict]) -> list[dict]:
+    return sorted(events, key=lambda e: (_parse_ts(e["ts"]), id_key(e["entry_id"])))
+
+
+def _items(events: list[dict], now: float, before: dict[str, int] | None = None) -> list[dict]:
+    """Queue items of a batch of events; `before` holds each fire scope's level before the batch's first reading."""
     out: dict[str, dict] = {}
-    for event in sorted(events, key=lambda e: (_parse_ts(e["ts"]), id_key(e["entry_id"]))):
-        item = classify({**event, "ts": _parse_ts(event["ts"]), "deadline": _parse_ts(event.get("deadline"))}, now=now)
+    levels = dict(before or {})
+    for event in _ordered(events):
+        prev = None
+        if event["kind"] == "fire_danger":
+            prev = levels.get(fire_scope(event))
+            levels[fire_scope(event)] = event["level"]
+        parsed = {**event, "ts": _parse_ts(event["ts"]), "deadline": _parse_ts(event.get("deadline"))}
+        item = classify(parsed, now=now, prev_level=prev)
         if item is not None:
             out[item["alert_id"]] = {**item, "raw": event}  # a newer complaint step replaces the older one
         elif event["kind"] == "complaint":
@@ -122,7 +143,62 @@ def _parse_ts(value):
     return datetime.fromisoformat(value).timestamp() if isinstance(value, str) else value
 
 
-def snapshot(r: redis.Redis, *, k: Keys | None = None, count: int = SNAPSHOT_COUNT, now: float | None = None) -> dict:
+def levels_before(r: redis.Redis, engine: Engine | None, events: list[dict], *, k: Keys | None = None) -> dict:
+    """Each fire scope's level just before its first reading in `events`.
+
+    The current state (now:fire) holds it while the archiver has not yet projected that reading (its time is
+    older); once it has, the previous reading comes from PostgreSQL. Unknown scopes are left out (a rise).
+    """
+    first: dict[str, dict] = {}
+    for e in _ordered([e for e in events if e["kind"] == "fire_danger"]):
+        first.setdefault(fire_scope(e), e)
+    if not first:
+        return {}
+    k = k or keys()
+    pipe = r.pipeline(transaction=False)
+    pipe.hmget(k.state("fire"), list(first))
+    pipe.hmget(k.state_ts("fire"), list(first))
+    values, times = pipe.execute()
+    out, ask = {}, []
+    for (scope, e), value, held in zip(first.items(), values, times, strict=True):
+        if value is not None and held is not None and float(held) < _parse_ts(e["ts"]):
+            out[scope] = json.loads(value)["level"]
+        else:
+            ask.append(e)
+    if ask and engine is not None:
+        out.update(_pg_levels_before(engine, ask))
+    return out
+
+
+def _pg_levels_before(engine: Engine, firsts: list[dict]) -> dict[str, int]:
+    t = schema.fire_danger
+    out = {}
+    with engine.connect() as conn:
+        for e in firsts:  # a handful of scopes per pull at most: one indexed (unit_code, ts) lookup each
+            stmt = (
+                select(t.c.level)
+                .where(
+                    t.c.unit_code == e["unit_code"],
+                    t.c.area_id == e["area_id"] if e.get("area_id") else t.c.area_id.is_(None),
+                    t.c.ts < datetime.fromtimestamp(_parse_ts(e["ts"]), UTC),
+                )
+                .order_by(t.c.ts.desc())
+                .limit(1)
+            )
+            level = conn.execute(stmt).scalar()
+            if level is not None:
+                out[fire_scope(e)] = level
+    return out
+
+
+def snapshot(
+    r: redis.Redis,
+    *,
+    engine: Engine | None = None,
+    k: Keys | None = None,
+    count: int = SNAPSHOT_COUNT,
+    now: float | None = None,
+) -> dict:
     """The queue for a fresh console and the cursor to pull from next (read first, so nothing falls between)."""
     k = k or keys()
     head = r.xrevrange(workflow_key(k), count=1)
@@ -134,7 +210,8 @@ def snapshot(r: redis.Redis, *, k: Keys | None = None, count: int = SNAPSHOT_COU
     events = []
     for name, rows in zip(QUEUE_STREAMS, pipe.execute(), strict=True):
         events.extend(e for e in (_decode(name, eid, f) for eid, f in rows) if e is not None)
-    return {"items": _items(events, time.time() if now is None else now), "cursor": cursor}
+    before = levels_before(r, engine, events, k=k)
+    return {"items": _items(events, time.time() if now is None else now, before), "cursor": cursor}
 
 
 def _after(cursor: dict[str, str], name: str) -> str:
@@ -142,7 +219,14 @@ def _after(cursor: dict[str, str], name: str) -> str:
     return "-" if start == "0" else f"({start}"
 
 
-def pull(r: redis.Redis, cursor: dict[str, str], *, k: Keys | None = None, count: int = PULL_COUNT) -> dict:
+def pull(
+    r: redis.Redis,
+    cursor: dict[str, str],
+    *,
+    engine: Engine | None = None,
+    k: Keys | None = None,
+    count: int = PULL_COUNT,
+) -> dict:
     """Queue items from entries after `cursor`, alerts whose workflow changed since, the next cursor, and
     whether a stream had more pending."""
     k = k or keys()
@@ -161,7 +245,8 @@ def pull(r: redis.Redis, cursor: dict[str, str], *, k: Keys | None = None, count
             new_cursor[name] = entry_from(name, rows[-1][0], rows[-1][1]).entry_id
             more = more or len(rows) >= count
         events.extend(e for e in (_decode(name, eid, f) for eid, f in rows) if e is not None)
-    return {"items": _items(events, time.time()), "changed": changed, "cursor": new_cursor, "more": more}
+    before = levels_before(r, engine, events, k=k)
+    return {"items": _items(events, time.time(), before), "changed": changed, "cursor": new_cursor, "more": more}
 
 
 def workflow_key(k: Keys) -> str:

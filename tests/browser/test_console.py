@@ -50,9 +50,13 @@ new MutationObserver(function (ms) { ms.forEach(function (m) { m.addedNodes.forE
 
 
 @pytest.fixture
-def app(live_env):
+def app(live_env, clean_facts):
+    """The app with no facts in PostgreSQL (the queue also reads open work from there) and an empty cache."""
     from app import app as dash_app
+    from data_sources.cache import cache
 
+    with dash_app.server.app_context():
+        cache.clear()
     return dash_app
 
 

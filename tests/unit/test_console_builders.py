@@ -85,3 +85,20 @@ def test_console_unit010_banner_says_down_and_hides_when_up():
     children, cls, state = console_status.banner(redis_ok=False, lang="en")
     assert "Redis unreachable" in str(children)
     assert console_status.banner(redis_ok=True, lang="en") == ([], "console-banner console-banner-up", "up")
+
+
+def test_console_unit011_fire_danger_needs_a_person_only_when_it_rises_to_iv():
+    fire = {"kind": "fire_danger", "event_id": "fd", "ts": NOW, "unit_code": "19768", "level": 4}
+    assert console.classify(fire, now=NOW, prev_level=3)["type"] == "fire_level_4"
+    assert console.classify(fire, now=NOW, prev_level=None) is not None  # a first reading at IV is a rise
+    assert console.classify(fire, now=NOW, prev_level=4) is None  # still IV: already in the queue once
+    assert console.classify(fire, now=NOW, prev_level=5) is None  # falling to IV is no new danger
+    assert console.classify({**fire, "level": 5}, now=NOW, prev_level=4)["severity"] == "critical"
+    assert console.classify({**fire, "level": 3}, now=NOW, prev_level=1) is None
+
+
+def test_console_unit012_state_patch_carries_only_the_workflow_fields():
+    patch = console_rows.state_patch("a-1", {"state": "escalated", "version": 3, "updated_by": "t-b"}, lang="vi")
+    assert patch == {"alert_id": "a-1", "state": "escalated", "state_label": "Đã chuyển cấp", "version": 3,
+                     "by": "t-b"}  # fmt: skip
+    assert console_rows.state_patch("a-2", None, lang="en")["state_label"] == "New"
