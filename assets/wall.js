@@ -6,7 +6,7 @@
   var RESYNC_MS = 6 * 3600 * 1000;
   // Everything the page learned, kept here (not in Dash stores) because it only drives what the clocks print.
   var S = {
-    cfg: null, es: null, n: 0, until: null, inflight: false, pending: false, sentAt: 0, lastMsg: 0, timer: null,
+    cfg: null, es: null, n: 0, until: null, cursor: null, pushed: 0, inflight: false, pending: false, sentAt: 0, lastMsg: 0, timer: null,
     skew: 0, streams: {}, healthAt: 0, kpiAt: null, sparkAt: null, layers: {}, linkAt: null, drawn: {}, resyncAt: Date.now()
   };
 
@@ -36,6 +36,27 @@
     window.dash_clientside.set_props(S.cfg.wake, {data: {n: S.n, until: S.until, resync: resync}});
   }
 
+  function sameIds(a, b) {
+    if (!a || !b) { return false; }
+    var ka = Object.keys(a), kb = Object.keys(b);
+    return ka.length === kb.length && ka.every(function (k) { return a[k] === b[k]; });
+  }
+
+  // A change sent ready-made (callbacks/push.py): the Patch for the range (from, to]. It is applied only if
+  // the page's cursor stands exactly at `from` and no pull is under way; otherwise it is a wake-up like any
+  // other, and the pull reads from the cursor up to `to`. Either way every event reaches the page once.
+  // set_props applies a Patch to the store at once (no merging), and moving the cursor runs `pulled`.
+  function update(data) {
+    var m;
+    try { m = JSON.parse(data); } catch (err) { S.until = null; wake(); return; }
+    if (S.inflight || S.pending || !sameIds(S.cursor, m.from)) { S.until = m.to; wake(); return; }
+    var set = window.dash_clientside.set_props;
+    if (m.live) { set(S.cfg.live, {data: m.live}); }
+    S.cursor = m.to;
+    S.pushed += 1;
+    set(S.cfg.cursor, {data: {ids: m.to, more: false, at: now(), pushed: true}});
+  }
+
   function open() {
     var es = new EventSource(S.cfg.push);
     S.es = es;
@@ -45,6 +66,7 @@
     function upTo(e) { alive(); try { S.until = JSON.parse(e.data); } catch (err) { S.until = null; } wake(); }
     es.addEventListener("ready", upTo);
     es.addEventListener("changed", upTo);
+    es.addEventListener("update", function (e) { alive(); update(e.data); });
     es.addEventListener("ping", function () {
       alive();
       if (!S.inflight && !S.pending) { S.linkAt = now(); }  // nothing new up to now: the picture is current
@@ -167,13 +189,18 @@
     },
     pulled: function (cursor) {
       if (!cursor) { return; }
-      S.inflight = false;
       S.linkAt = cursor.at;
+      // A pushed update moved the cursor itself (and may have moved it again since): only a pull's answer
+      // ends a pull and sets where the page stands.
+      if (!cursor.pushed) {
+        S.inflight = false;
+        S.cursor = cursor.ids || null;
+      }
       Object.keys(cursor.ids || {}).forEach(function (name) {
         var id = cursor.ids[name];
         if (id && id !== "0") { S.layers[name] = parseInt(id.split("-")[0], 10) / 1000; }
       });
-      if (S.pending || cursor.more) { wake(); }
+      if (!cursor.pushed && (S.pending || cursor.more)) { wake(); }
     },
     noteHealth: function (h) {
       if (!h) { return; }

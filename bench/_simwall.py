@@ -10,8 +10,9 @@ import requests
 
 
 class SimWall(threading.Thread):
-    """What one wall page does on the wire, with the same rules as assets/wall.js: hold the SSE stream, and on
-    wake-ups run the pull callback, one pull at a time, the next one covering every wake-up that came meanwhile."""
+    """What one wall page does on the wire, with the same rules as assets/wall.js: hold the SSE stream, apply a
+    ready-made update when the cursor stands where it starts and no pull is under way, and otherwise run the
+    pull callback, one pull at a time, the next one covering every wake-up that came meanwhile."""
 
     def __init__(self, base: str, token: str, query: dict | None = None) -> None:
         super().__init__(daemon=True)
@@ -24,10 +25,36 @@ class SimWall(threading.Thread):
         self.config = {"lang": "vi", "ticker": 250, "minutes": 60, **(query or {})}
         self.cursor = None
         self.seen: dict[str, float] = {}
-        self.bytes_in, self.pulls, self.stop = 0, 0, threading.Event()
+        self.bytes_in, self.pulls, self.pushed, self.stop = 0, 0, 0, threading.Event()
         self.n, self.until, self.woken = 0, None, threading.Event()
+        self.lock, self.inflight = threading.Lock(), False
 
     def pull(self) -> None:
+        with self.lock:
+            self.inflight = True
+        try:
+            self._pull()
+        finally:
+            with self.lock:
+                self.inflight = False
+
+    def update(self, data: str) -> None:
+        """An "update" message: applied if it follows on from the cursor, else a wake-up up to its end."""
+        got = time.time()
+        message = json.loads(data)
+        with self.lock:
+            current = (self.cursor or {}).get("ids")
+            if self.inflight or self.woken.is_set() or current != message["from"]:
+                self.until = message["to"]
+                self.woken.set()
+                return
+            self.cursor = {"ids": message["to"], "more": False}
+            self.pushed += 1
+        self.bytes_in += len(data)
+        for alert_id in _alert_ids(message["live"]):
+            self.seen.setdefault(alert_id, got)
+
+    def _pull(self) -> None:
         self.n += 1
         body = {"output": self.key, "outputs": self.outputs, "changedPropIds": ["wall-wake.data"],
                 "inputs": [{"id": "wall-wake", "property": "data", "value": {"n": self.n, "until": self.until}}],
@@ -55,7 +82,8 @@ class SimWall(threading.Thread):
 
     def listen(self) -> None:
         try:
-            with self.s.get(f"{self.base}/wall/push", stream=True, timeout=(5, 30)) as stream:
+            push = f"{self.base}/wall/push?lang={self.config['lang']}&ticker={self.config['ticker']}"
+            with self.s.get(push, stream=True, timeout=(5, 30)) as stream:
                 event = ""
                 for line in stream.iter_lines(decode_unicode=True):
                     if self.stop.is_set():
@@ -65,6 +93,8 @@ class SimWall(threading.Thread):
                     elif line.startswith("data: ") and event in ("changed", "ready"):
                         self.until = json.loads(line[6:])
                         self.woken.set()
+                    elif line.startswith("data: ") and event == "update":
+                        self.update(line[6:])
         except requests.RequestException:
             if not self.stop.is_set():
                 raise
@@ -92,7 +122,7 @@ def run_sims(base: str, token: str, n: int, query: dict, ready, stop, out) -> No
     stop.wait()
     for sim in sims:
         sim.stop.set()
-    out.put([dict(sim.seen) for sim in sims])
+    out.put([{"seen": dict(sim.seen), "pulls": sim.pulls, "pushed": sim.pushed} for sim in sims])
 
 
 def _alert_ids(value) -> list[str]:

@@ -45,6 +45,7 @@ class RawReader(threading.Thread):
 
 def run(stack: Stack, driver, *, paced: int, burst: int, rate: float, tag: str, sims=None) -> dict:
     driver.execute_script(OBSERVER)
+    before = driver.execute_script("return [window.iocWall.n, window.iocWall.pushed]")
     raw = RawReader(stack)
     raw.start()
     published: dict[str, float] = {}
@@ -63,8 +64,12 @@ def run(stack: Stack, driver, *, paced: int, burst: int, rate: float, tag: str, 
     time.sleep(5 if sims else 0)  # the simulated walls answer on their own clock: give the slowest its time
     raw.stop.set()
     page_seen = driver.execute_script("return window.__seen")
-    sim_seen = sims() if sims else []
+    counts = driver.execute_script("return [window.iocWall.n, window.iocWall.pushed]")
+    sim_out = sims() if sims else []
+    sim_seen = [s["seen"] for s in sim_out]
     return {
+        "page_counts": [counts[0] - before[0], counts[1] - before[1]],
+        "sim_counts": [sum(s["pulls"] for s in sim_out), sum(s["pushed"] for s in sim_out)],
         "published": published,
         "page": {k: page_seen[k] / 1000 - t for k, t in published.items() if k in page_seen},
         "burst_ids": {e.event_id for e in batch},
@@ -90,11 +95,15 @@ def report(title: str, result: dict) -> None:
     print(line("Chromium wall, all events", result["page"], total))
     print(line("Chromium wall, 200-event burst", {k: v for k, v in result["page"].items() if k in burst}, len(burst)))
     print(line("raw Redis XADD -> XREAD (same run)", result["raw"], total))
+    pulls, pushed = result["page_counts"]
+    print(f"  {'':<34} Chromium wall: {pushed} ready-made updates applied, {pulls} pulls")
     if result["sims"]:
         merged = {f"{i}:{k}": v for i, sim in enumerate(result["sims"]) for k, v in sim.items()}
         print(line(f"{len(result['sims'])} simulated walls (response)", merged, total * len(result["sims"])))
         worst = max(statistics.median(s.values()) if s else float("inf") for s in result["sims"]) * 1000
         print(f"  {'':<34} slowest simulated wall's p50 {worst:.1f} ms")
+        pulls, pushed = result["sim_counts"]
+        print(f"  {'':<34} simulated walls: {pushed} ready-made updates applied, {pulls} pulls")
 
 
 def main() -> int:

@@ -1,17 +1,21 @@
 """The wall's push channel: a Server-Sent Events stream that says "changed" when any stream gets an entry.
 
-It carries no data, only wake-ups: the page then pulls from its own cursor (callbacks.wall.pull), so a
-merged, late or lost message can never lose an event (see ../shared/STACK.md for what did lose them).
+A wake-up makes the page pull from its own cursor (callbacks.wall.pull), so a merged, late or lost message
+can never lose an event (see ../shared/STACK.md for what did lose them). When the stream can, it sends the
+change ready-made instead ("update": the range it covers and its Patch, rendered once per process for every
+wall, callbacks.wall.shared_update); the page applies it only if its cursor stands exactly where the range
+starts, and pulls otherwise: fifty walls then cost one read and one render per change, not fifty requests.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
+from callbacks.wall import update_renderer
 from data_sources.connections import get_blocking_redis
 from data_sources.live_feed import ChangeFeed
 from data_sources.settings import get_settings
@@ -33,11 +37,18 @@ def message(event: str, data: str = "1") -> str:
     return f"event: {event}\ndata: {data}\n\n"
 
 
-def wake_ups(feed: ChangeFeed, *, seconds: float = STREAM_SECONDS, ping: float = PING_SECONDS) -> Iterator[str]:
-    """ready (catch up), then changed/ping every few seconds, or down while Redis is unreachable.
+def wake_ups(
+    feed: ChangeFeed,
+    *,
+    seconds: float = STREAM_SECONDS,
+    ping: float = PING_SECONDS,
+    render: Callable[[dict, dict], str | None] | None = None,
+) -> Iterator[str]:
+    """ready (catch up), then changed/update/ping every few seconds, or down while Redis is unreachable.
 
     ready and changed carry the stream ids they report up to: every wall woken by one message pulls the
-    same range, which the server reads once (data_sources.live.pull_range).
+    same range, which the server reads once (data_sources.live.pull_range). With `render`, each change that
+    follows on from the one before is sent as "update" (see callbacks.wall.update_renderer), every one in order.
     """
     yield f"retry: {RETRY_MS}\n\n"
     feed.join()
@@ -48,11 +59,21 @@ def wake_ups(feed: ChangeFeed, *, seconds: float = STREAM_SECONDS, ping: float =
             if change.version == seen:
                 yield message("ping")
                 continue
-            seen = change.version
-            if change.down:
-                yield message("down")
-            elif change.ids is not None:
-                yield message("changed" if ready else "ready", json.dumps(change.ids))
+            kept = feed.since(seen) if ready else []
+            # A stream that fell further behind than the feed keeps: one wake-up, the page pulls the rest.
+            todo = kept if kept and kept[0].version == seen + 1 else [change]
+            for change in todo:
+                seen = change.version
+                if change.down:
+                    yield message("down")
+                    continue
+                if change.ids is None:
+                    continue
+                body = render(change.since, change.ids) if render and ready and change.since else None
+                if body is not None:
+                    yield message("update", body)
+                else:
+                    yield message("changed" if ready else "ready", json.dumps(change.ids))
                 ready = True
     finally:
         feed.leave()
@@ -71,6 +92,7 @@ def register(server: Flask) -> None:
     @allow_roles("wall", "officer", "admin")
     def wall_push() -> Response:
         """text/event-stream of wake-ups for /wall."""
-        stream = wake_ups(feed_for(server, get_settings().redis_prefix))
+        prefix = get_settings().redis_prefix
+        stream = wake_ups(feed_for(server, prefix), render=update_renderer(prefix, request.args))
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}  # no proxy buffering of the stream
         return Response(stream, mimetype="text/event-stream", headers=headers)

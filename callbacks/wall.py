@@ -3,7 +3,10 @@ layer drawing, ageing and the playlist (browser, assets/wall.js)."""
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import redis
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, no_update
@@ -15,7 +18,7 @@ from ui import ids
 from ui import wall_builders as wb
 from ui import wall_kpis as wk
 from ui.i18n import t
-from ui.wall_config import TICKER_DEFAULT
+from ui.wall_config import TICKER_DEFAULT, parse_query
 
 
 def _options(config: dict | None) -> tuple[str, int]:
@@ -40,6 +43,58 @@ def _resync(r: redis.Redis, lang: str, cap: int) -> tuple[dict, dict]:
     return _cursor(snap["cursor"]), {**wb.present(snap, places), "ticker": rows}
 
 
+@dataclass(frozen=True)
+class Update:
+    """A range of the streams made ready for the page: its Patch, the cursor after it, and the same as JSON."""
+
+    cursor: dict[str, str]
+    more: bool
+    resync: bool
+    patch: object  # dash.Patch, or None when nothing on the wall changed
+    message: str | None  # the push stream's "update" body; None when the page must pull instead
+
+
+# One answer per (range, language, ticker length) per process, whichever asks first (the push stream of any
+# wall, or a pull): the others get the same objects. No role in the key on purpose: the wall's view of an
+# event is the same public fields for every role (data_sources.live.PUBLIC_FIELDS), nothing to mask apart.
+_UPDATES = live.Shared()
+
+
+def shared_update(prefix: str, since: dict[str, str], until: dict[str, str], lang: str, cap: int) -> Update:
+    """The Patch for the events in (since, until], computed once per process for every wall that asks."""
+    key = (prefix, _key(since), _key(until), lang, cap)
+    return _UPDATES.get(key, lambda: _render(prefix, key[1], key[2], lang, cap))
+
+
+def _render(prefix: str, since: tuple, until: tuple, lang: str, cap: int) -> Update:
+    got = live.pull_range(prefix=prefix, cursor=since, until=until)
+    if got.resync:
+        return Update(got.cursor, False, True, None, None)
+    places = live.places()
+    changes = wb.layer_changes(got.events, places["cameras"])
+    patch = wb.live_patch(changes, wb.ticker_rows(got.events, places, lang, time.time()), cap)
+    message = None
+    if not got.more:  # a range too long for one read: the page pulls it in steps instead
+        body = {"from": dict(since), "to": got.cursor, "live": None if patch is None else patch.to_plotly_json()}
+        message = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return Update(got.cursor, got.more, False, patch, message)
+
+
+def update_renderer(prefix: str, args: Mapping[str, str]) -> Callable[[dict, dict], str | None]:
+    """For a push stream opened with the page's ?lang=&ticker=: (since, until) -> the "update" body, or None."""
+    settings = get_settings()
+    cfg = parse_query(dict(args), default_lang=settings.language, default_minutes=settings.live_window_minutes)
+    lang, cap = cfg["lang"], cfg["ticker"]
+
+    def render(since: dict[str, str], until: dict[str, str]) -> str | None:
+        try:
+            return shared_update(prefix, since, until, lang, cap).message
+        except redis.RedisError:  # a plain wake-up instead: the page's pull meets the outage and the banner
+            return None
+
+    return render
+
+
 @callback(
     Output(ids.WALL_CURSOR, "data"),
     Output(ids.WALL_LIVE, "data"),
@@ -57,11 +112,12 @@ def pull(wake: dict | int | None, cursor: dict | None, config: dict | None) -> t
     if not cursor or not cursor.get("ids") or wake.get("resync"):
         return _resync(r, lang, cap)
     until = wake.get("until")
-    if until:  # the push message said up to where: a range every wall of this worker shares (see pull_range)
-        prefix = get_settings().redis_prefix
-        got = live.pull_range(prefix=prefix, cursor=_key(cursor["ids"]), until=_key(until))
-    else:
-        got = live.pull(r, cursor["ids"])
+    if until:  # the push message said up to where: a range every wall of this worker shares (see shared_update)
+        got = shared_update(get_settings().redis_prefix, cursor["ids"], until, lang, cap)
+        if got.resync:
+            return _resync(r, lang, cap)
+        return _cursor(got.cursor, more=got.more), no_update if got.patch is None else got.patch
+    got = live.pull(r, cursor["ids"])
     if got.resync:
         return _resync(r, lang, cap)
     places = live.places()

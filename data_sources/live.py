@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -146,11 +148,56 @@ def pull(
     return Pull(events=events, cursor=new_cursor, more=more and not resync, resync=resync)
 
 
-@cache.memoize(timeout=30)
+class Shared:
+    """A small per-process table of answers computed once per key, however many threads ask at the same time.
+
+    The first caller computes; callers arriving meanwhile wait for its answer instead of computing it again
+    (a memoizing cache alone lets fifty walls woken together all miss and all read Redis). Errors are not
+    kept: the next caller tries again. Only for answers that never change for their key (ranges of a stream).
+    """
+
+    def __init__(self, size: int = 64, wait_s: float = 10.0) -> None:
+        self._size, self._wait_s = size, wait_s
+        self._lock = threading.Lock()
+        self._slots: OrderedDict[Hashable, list] = OrderedDict()  # key -> [done event, value, error]
+
+    def get(self, key: Hashable, compute: Callable[[], object]):
+        with self._lock:
+            slot = self._slots.get(key)
+            owner = slot is None
+            if owner:
+                slot = self._slots[key] = [threading.Event(), None, None]
+                while len(self._slots) > self._size:
+                    self._slots.popitem(last=False)
+            else:
+                self._slots.move_to_end(key)
+        if owner:
+            try:
+                slot[1] = compute()
+            except BaseException as error:
+                slot[2] = error
+                with self._lock:
+                    if self._slots.get(key) is slot:
+                        del self._slots[key]
+                raise
+            finally:
+                slot[0].set()
+        elif not slot[0].wait(self._wait_s):
+            return compute()  # the first caller is stuck (Redis hanging): do not wait on it forever
+        if slot[2] is not None:
+            raise slot[2]
+        return slot[1]
+
+
+_RANGES = Shared()
+
+
 def pull_range(*, prefix: str, cursor: tuple[tuple[str, str], ...], until: tuple[tuple[str, str], ...]) -> Pull:
-    """`pull` between two cursors, cached per worker: entries in (cursor, until] never change, and every wall
+    """`pull` between two cursors, shared per worker: entries in (cursor, until] never change, and every wall
     woken by the same push message asks for the same range, so fifty walls cost one Redis read, not fifty."""
-    return pull(get_redis(), dict(cursor), until=dict(until), k=Keys(prefix))
+    return _RANGES.get(
+        (prefix, cursor, until), lambda: pull(get_redis(), dict(cursor), until=dict(until), k=Keys(prefix))
+    )
 
 
 # Which current-state hash keys each keyed kind, and by which field (the projector's own keys).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,15 +17,22 @@ from data_sources.streams import Keys
 BLOCK_MS = 4000
 # A feed nobody listens to for this long stops its thread (tests and deployments come and go by key prefix).
 IDLE_SECONDS = 60
+# Changes kept for push streams that fell a few behind (a slow client): they send each one, in order.
+HISTORY = 64
 
 
 @dataclass(frozen=True)
 class Change:
-    """What the feed last saw: a counter that moves on every change, the newest ids, and whether Redis answers."""
+    """What the feed last saw: a counter that moves on every change, the newest ids, and whether Redis answers.
+
+    `since` is the ids of the change before (None after a start or an outage): (since, ids] is exactly what
+    this change added, the range a page whose cursor stands at `since` can be sent ready-made.
+    """
 
     version: int
     ids: dict[str, str] | None
     down: bool
+    since: dict[str, str] | None = None
 
 
 class ChangeFeed:
@@ -37,19 +45,23 @@ class ChangeFeed:
         self._client, self._k, self._block_ms = client, k, block_ms
         self._cond = threading.Condition()
         self._state = Change(0, None, False)
+        self._history: deque[Change] = deque(maxlen=HISTORY)
         self._readers = 0
         self._last_reader = time.monotonic()
         self._thread: threading.Thread | None = None
 
-    def _publish(self, ids: dict[str, str] | None, down: bool) -> None:
+    def _publish(self, ids: dict[str, str] | None, down: bool, since: dict[str, str] | None = None) -> None:
         with self._cond:
-            self._state = Change(self._state.version + 1, ids if ids is not None else self._state.ids, down)
+            self._state = Change(self._state.version + 1, ids if ids is not None else self._state.ids, down, since)
+            self._history.append(self._state)
             self._cond.notify_all()
 
     def _run(self) -> None:
         try:
             self._loop()
         except SystemExit:  # a test server stopping every thread it started; nothing to report
+            pass
+        except RuntimeError:  # no Redis configured (a test tearing down its settings): the next reader restarts it
             pass
         finally:
             with self._cond:
@@ -66,6 +78,7 @@ class ChangeFeed:
                 if last is None:
                     last = cursor_now(rb, k=self._k)
                     self._publish(last, down=False)
+                before = last
                 changed, last = wait_for_change(rb, last, block_ms=self._block_ms, k=self._k)
             except redis.RedisError:
                 last = None
@@ -73,7 +86,7 @@ class ChangeFeed:
                 time.sleep(1)
                 continue
             if changed:
-                self._publish(last, down=False)
+                self._publish(last, down=False, since=before)
 
     def _ensure_running(self) -> None:
         if self._thread is None:
@@ -97,3 +110,8 @@ class ChangeFeed:
         with self._cond:
             self._cond.wait_for(lambda: self._state.version > after, timeout=timeout)
             return self._state
+
+    def since(self, version: int) -> list[Change]:
+        """Every change after `version` still kept, oldest first (the caller checks the first follows on)."""
+        with self._cond:
+            return [c for c in self._history if c.version > version]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 import dash
 from dash import dcc, html
@@ -31,7 +32,10 @@ def js_config(cfg: dict, lang: str) -> dict:
         "root": ids.WALL_ROOT,
         "clock": ids.WALL_CLOCK,
         "offline": ids.WALL_OFFLINE,
-        "push": dash.get_relative_path("/wall/push"),
+        "live": ids.WALL_LIVE,
+        "cursor": ids.WALL_CURSOR,
+        # The page's language and ticker length: the stream's ready-made updates are rendered for them.
+        "push": dash.get_relative_path("/wall/push") + "?" + urlencode({"lang": lang, "ticker": cfg["ticker"]}),
         "warn": settings.stale_warn_seconds,
         "alarm": settings.stale_alarm_seconds,
         "hotspot_hours": wc.HOTSPOT_AGE_HOURS,

@@ -214,3 +214,36 @@ def test_wall004_redis_outage_banner_keeps_picture_and_recovers(
     reset_connections()
     _wait(dash_duo, "document.querySelector('#wall-banner').className.includes('banner-down') === false", timeout=5)
     dash_duo.wait_for_element(f'#wall-ticker [data-alert-id="{late[1].event_id}"]', timeout=10)
+
+
+def test_wall005_paced_events_and_a_burst_all_reach_the_ticker_once_newest_first(
+    dash_duo, app, rds, rkeys, login, screenshot
+):
+    publish(rds, rkeys, heartbeat(datetime.now(UTC)))
+    _open(dash_duo, app, login, query="?ticker=100")
+    _wait(dash_duo, "window.iocWall && window.iocWall.cursor && !window.iocWall.inflight", timeout=10)
+    cameras = [c["camera_id"] for c in reference.load_files()["cameras"]]
+
+    def alert(i: int) -> ev.CameraAlert:  # a camera of its own each: a newer alert on one camera replaces the last
+        return ev.CameraAlert(event_id=new_id(f"b{i:03d}"), ts=datetime.now(UTC), camera_id=cameras[100 + i],
+                              alert_type="crowding", severity="high")  # fmt: skip
+
+    sent = []
+    for i in range(20):  # paced: each one its own push message
+        sent.append(alert(i))
+        publish(rds, rkeys, sent[-1:])
+        time.sleep(0.05)
+    burst = [alert(20 + i) for i in range(60)]
+    publish(rds, rkeys, burst)  # one pipeline
+    sent += burst
+    wanted = [a.event_id for a in sent]
+    shown = "Array.from(document.querySelectorAll('#wall-ticker li')).map(li => li.getAttribute('data-alert-id'))"
+    _wait(dash_duo, f"{shown}.filter(id => id.startsWith('b')).length >= {len(wanted)}", timeout=10)
+    rows = [i for i in dash_duo.driver.execute_script(f"return {shown}") if i[:1] == "b"]
+    assert sorted(rows) == sorted(wanted) and len(set(rows)) == len(rows)  # every one, once
+    assert rows[:20] == wanted[::-1][:20]  # newest first
+    # Most changes arrived ready-made on the push stream rather than through a pull of their own.
+    pushed, pulls = dash_duo.driver.execute_script("return [window.iocWall.pushed, window.iocWall.n]")
+    assert pushed >= 1, (pushed, pulls)
+    screenshot(dash_duo.driver, "wall005_burst_hd_vi")
+    assert dash_duo.get_logs() == []

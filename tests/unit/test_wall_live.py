@@ -177,3 +177,86 @@ def test_a_pull_range_stops_at_until_so_every_wall_woken_by_one_message_reads_th
     streams.publish(rds, [f.traffic(3, ts=_now(2))], k=rkeys)
     got = live.pull(rds, cursor, until={"traffic": first[-1]}, k=rkeys)
     assert [e["event_id"] for e in got.events] == ["t-tr-1", "t-tr-2"] and got.cursor["traffic"] == first[-1]
+
+
+def _alert(i: int):
+    """A camera alert (with a plate the wall must never show) on a real camera, a different one for each i."""
+    from data_sources import reference
+
+    cameras = reference.load_files()["cameras"]
+    return f.camera(i, ts=_now(i), camera_id=cameras[i % len(cameras)]["camera_id"])
+
+
+def test_push_stream_sends_each_change_ready_made_in_a_chain_the_page_can_check(rds, rkeys, live_env):
+    import json
+
+    from callbacks.push import wake_ups
+    from callbacks.wall import update_renderer
+    from data_sources.live_feed import ChangeFeed
+
+    feed = ChangeFeed(lambda: get_blocking_redis(live_env["REDIS_URL"]), rkeys, block_ms=100)
+    render = update_renderer(rkeys.prefix, {"lang": "en", "ticker": "5"})
+    stream = wake_ups(feed, seconds=10, ping=0.5, render=render)
+    assert next(stream).startswith("retry:")
+    ready = next(stream)
+    assert ready.startswith("event: ready")  # the first message is a plain wake-up: the page catches up by pulling
+    start = json.loads(ready.split("data: ")[1])
+    first = _alert(1)
+    _publish(rds, rkeys, [first])
+    update = next(stream)
+    assert update.startswith("event: update"), update
+    body = json.loads(update.split("data: ")[1])
+    assert body["from"] == start and body["to"]["camera"] != start["camera"]
+    ops = body["live"]["operations"]
+    rows = [op["params"]["value"] for op in ops if op["operation"] == "Prepend"]
+    assert [r[0] for r in rows] == [first.event_id] and "75A-123.45" not in update  # public fields only
+    assert any(op["location"][:2] == ["cameras", first.camera_id] for op in ops)
+    # A burst: every change follows on from the one before, so a page applying them in turn misses nothing.
+    ids = []
+    for i in range(2, 8):
+        alert = _alert(i)
+        ids.append(alert.event_id)
+        _publish(rds, rkeys, [alert])
+    seen, last = [], body["to"]
+    while len(seen) < len(ids):
+        message = next(stream)
+        if message.startswith("event: ping"):
+            continue
+        assert message.startswith("event: update"), message
+        body = json.loads(message.split("data: ")[1])
+        assert body["from"] == last
+        last = body["to"]
+        seen += [op["params"]["value"][0] for op in body["live"]["operations"] if op["operation"] == "Prepend"]
+    assert seen == ids
+    stream.close()
+
+
+def test_an_update_is_computed_once_per_process_however_many_walls_ask_at_once(rds, rkeys, monkeypatch):
+    from callbacks import wall
+
+    since = live.cursor_now(rds, k=rkeys)
+    _publish(rds, rkeys, [_alert(i) for i in range(20)])
+    until = live.cursor_now(rds, k=rkeys)
+    calls, real = [], live.pull
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        time.sleep(0.2)  # slow enough that every thread asks while the first is still reading
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(live, "pull", counting)
+    got: list = []
+    threads = [
+        threading.Thread(target=lambda: got.append(wall.shared_update(rkeys.prefix, since, until, "vi", 30)))
+        for _ in range(25)
+    ]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(calls) == 1 and len(got) == 25 and all(g is got[0] for g in got)
+    assert got[0].cursor == until and not got[0].more
+    prepends = [op for op in got[0].patch.to_plotly_json()["operations"] if op["operation"] == "Prepend"]
+    assert len(prepends) == 20
+    # Another language is another answer (ticker rows are text), read from the range already read.
+    assert wall.shared_update(rkeys.prefix, since, until, "en", 30) is not got[0] and len(calls) == 1
