@@ -15,13 +15,25 @@ from operator import attrgetter
 
 import psycopg
 import redis
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy import exc as sa_exc
 
 from data_sources import facts
 from data_sources.connections import get_engine
 from data_sources.consumer import AfterHandle, Batch, Consumer, ConsumerConfig, entry_field
-from data_sources.events import STREAMS, InvalidEvent, parse_event
+from data_sources.events import (
+    EVENT_ADAPTER,
+    STREAM_KINDS,
+    STREAMS,
+    CameraAlert,
+    ComplaintEvent,
+    FireDanger,
+    Hotspot,
+    InvalidEvent,
+    TrafficReading,
+    parse_event,
+)
 from data_sources.facts import Refs, check_refs
 from data_sources.settings import get_settings
 from data_sources.state import StateWriter
@@ -52,20 +64,44 @@ class Parsed:
     traffic_since: datetime | None = None
 
 
+# A stream of one kind validates with that model directly: the same rules as the union, ~0.5 us less an event.
+_VALIDATE = {
+    stream: model.__pydantic_validator__.validate_json
+    for model in (CameraAlert, TrafficReading, FireDanger, Hotspot, ComplaintEvent)
+    for stream, kinds in STREAM_KINDS.items()
+    if kinds == {model.model_fields["kind"].default}
+}
+
+
 def parse_batch(batch: Batch, refs: Refs) -> Parsed:
-    """Validate each entry against the contract and the reference ids; failures become (entry, reason)."""
+    """Validate each entry against the contract and the reference ids; failures become (entry, reason).
+
+    The loop is the archiver's hottest Python: the common case is inlined (one validate_json, a kind and a
+    reference check), and only a failing entry goes through parse_event / check_refs again for its reason.
+    """
     out = Parsed()
     events, origins, rejected = out.events, out.origins, out.rejected
+    segments = refs.segment_unit
     for stream, rows in batch.items():
         first = len(events)
+        allowed = STREAM_KINDS.get(stream, ())
+        validate = _VALIDATE.get(stream, EVENT_ADAPTER.validate_json)
+        traffic = stream == "traffic"
         for entry_id, fields in rows:
-            data = entry_field(fields, DATA_FIELD)
+            data = fields[1] if fields and fields[0] == DATA_FIELD else entry_field(fields, DATA_FIELD)
             if data is None:
                 rejected.append((Entry(stream, entry_id.decode(), None), NO_DATA))
                 continue
             try:
-                event = parse_event(stream, data)
-                check_refs(event, refs)
+                try:
+                    event = validate(data)
+                except ValidationError:
+                    event = parse_event(stream, data)  # raises InvalidEvent with the readable reason
+                # "kind" must be sent (the union's discriminator requires it; a model would use its default).
+                if event.kind not in allowed or "kind" not in event.__pydantic_fields_set__:
+                    parse_event(stream, data)
+                if not traffic or event.segment_id not in segments:
+                    check_refs(event, refs)
             except InvalidEvent as exc:
                 rejected.append((Entry(stream, entry_id.decode(), data), exc.reason))
                 continue
@@ -74,7 +110,7 @@ def parse_batch(batch: Batch, refs: Refs) -> Parsed:
                 continue
             events.append(event)
             origins.append((stream, entry_id, data))
-        if stream == "traffic" and len(events) > first:
+        if traffic and len(events) > first:
             # The stream only accepts traffic readings, so this slice is all of them.
             out.traffic_since = min(map(_TS, events[first:]))
     return out

@@ -107,17 +107,18 @@ def fact_row(event, refs: Refs) -> tuple[str, tuple]:
     """(table name, row tuple in COLUMNS order) for one validated event."""
     e = event
     kind = e.kind
+    if kind == "traffic_reading":  # ~90 % of all events: first, and straight from the field dict
+        d = e.__dict__
+        seg = d["segment_id"]
+        return "traffic_readings", (
+            d["event_id"], d["ts"], seg, refs.segment_unit.get(seg), d["speed_kmh"], d["free_flow_kmh"],
+            d["congestion_level"], d["confidence"], d["source"],
+        )  # fmt: skip
     if kind == "camera_alert":
         unit = refs.camera_unit.get(e.camera_id)
         return "camera_alerts", (
             e.event_id, e.ts, e.camera_id, unit, e.alert_type, e.severity, e.score, e.plate,
             e.person_name, e.watchlist, e.snapshot_url, e.updated_at,
-        )  # fmt: skip
-    if kind == "traffic_reading":
-        unit = refs.segment_unit.get(e.segment_id)
-        return "traffic_readings", (
-            e.event_id, e.ts, e.segment_id, unit, e.speed_kmh, e.free_flow_kmh, e.congestion_level,
-            e.confidence, e.source,
         )  # fmt: skip
     if kind == "fire_danger":
         return "fire_danger", (e.event_id, e.ts, e.unit_code, e.area_id, e.level)

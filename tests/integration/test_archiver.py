@@ -151,6 +151,10 @@ def test_arc002_malformed_entries_dead_lettered_with_reason(live_env, clean_fact
         ("fire", hotspot_nan, "lat"),
         ("traffic", _traffic(refs, event_id="naive", ts="2026-01-01T00:00:00"), "timezone"),
         ("camera", nul_plate, "rejected by PostgreSQL"),
+        # The fast path validates a one-kind stream with its model: "kind" must still be sent, refs still known.
+        ("traffic", _traffic(refs, event_id="no-kind", kind=None), "discriminator"),
+        ("traffic", _traffic(refs, event_id="no-seg", segment_id="SEG-NOPE"), "unknown segment_id"),
+        ("complaint", to_json(camera.model_copy(update={"event_id": "cam-on-pa"})).encode(), "does not belong"),
     ]
     good = sample_events(refs, 200, tag="b")
     publish(rds, good[:100], k=rkeys)
