@@ -1,4 +1,4 @@
-"""Wall soak: one wall page in headless Chromium for N minutes at 10 events/s; JS heap and DOM size at start and end.
+"""Wall soak: one wall page in headless Chromium for N minutes at 10 events/s; JS heap, DOM size and server RSS.
 
 The heap is read through the DevTools protocol after a forced garbage collection (what the page keeps,
 not what it has yet to collect). The start figure is taken after a warm-up, once every bounded structure
@@ -21,21 +21,41 @@ PROBE = """return {
   markers: document.querySelectorAll('.leaflet-marker-icon').length,
   paths: document.querySelectorAll('.leaflet-overlay-pane path, .leaflet-pane path').length,
   pulls: window.iocWall ? window.iocWall.n : -1,
+  pushed: window.iocWall ? window.iocWall.pushed : -1,
   linkAge: window.iocWall ? (Date.now() / 1000 - window.iocWall.linkAt) : -1
 };"""
 
 
-def heap(driver) -> dict:
-    """Used JS heap after a full GC (bytes), plus the page's DOM and Dash counters."""
+def server_rss(master: int) -> int:
+    """Resident memory (bytes) of the gunicorn workers: the processes whose parent is the master."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            if ppid != master:
+                continue
+            with open(f"/proc/{entry}/status") as f:
+                total += next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmRSS:"))
+        except (OSError, StopIteration, ValueError):
+            continue  # a worker that just ended
+    return total
+
+
+def heap(driver, stack: Stack) -> dict:
+    """Used JS heap after a full GC (bytes), the page's DOM and Dash counters, and the server workers' RSS."""
     driver.execute_cdp_cmd("HeapProfiler.collectGarbage", {})
     used = driver.execute_cdp_cmd("Runtime.getHeapUsage", {})["usedSize"]
-    return {"heap": used, **driver.execute_script(PROBE)}
+    return {"heap": used, "rss": server_rss(stack.proc.pid), **driver.execute_script(PROBE)}
 
 
 def fmt(label: str, m: dict, at: float) -> str:
     return (
         f"  {label:<22} t={at / 60:6.1f} min  heap {m['heap'] / 1e6:7.2f} MB  DOM nodes {m['nodes']:5d}  "
-        f"ticker rows {m['ticker']:3d}  markers {m['markers']:4d}  pulls {m['pulls']:6d}"
+        f"ticker rows {m['ticker']:3d}  markers {m['markers']:4d}  pulls {m['pulls']:6d}  "
+        f"updates {m['pushed']:6d}  server RSS {m['rss'] / 1e6:6.1f} MB"
     )
 
 
@@ -58,7 +78,7 @@ def main() -> int:
         open_wall(driver, stack)
         driver.execute_cdp_cmd("Runtime.enable", {})
         t0 = time.time()
-        first = heap(driver)
+        first = heap(driver, stack)
         print(f"wall soak, {stack.describe}; {args.minutes:g} min at {args.rate:g} events/s, warm-up {warmup:g} min")
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
         print(fmt("first (page loaded)", first, 0))
@@ -76,16 +96,16 @@ def main() -> int:
                 time.sleep(pause)
             now = time.time()
             if start is None and now - t0 >= warmup * 60:
-                start = (heap(driver), now - t0)
+                start = (heap(driver, stack), now - t0)
                 print(fmt("start (after warm-up)", *start))
             if now >= next_report:
                 next_report += 300 if args.minutes > 15 else 60
-                sample = heap(driver)
+                sample = heap(driver, stack)
                 if start is not None:
                     samples.append((now - t0, sample["heap"]))
                 print(fmt("", sample, now - t0), flush=True)
         time.sleep(2)
-        final = heap(driver)
+        final = heap(driver, stack)
         print(fmt("end", final, time.time() - t0))
         base = start[0] if start else first
         growth = (final["heap"] - base["heap"]) / base["heap"] * 100
@@ -97,6 +117,9 @@ def main() -> int:
             slope = statistics.linear_regression([t for t, _ in samples], [h for _, h in samples]).slope
             print(f"trend over {len(samples)} samples after warm-up: {slope * 3600 / 1e6:+.2f} MB per hour")
         print(f"DOM nodes start -> end: {base['nodes']} -> {final['nodes']}; link age at end {final['linkAge']:.1f} s")
+        rss = (final["rss"] - base["rss"]) / base["rss"] * 100 if base["rss"] else float("nan")
+        print(f"server RSS (gunicorn workers) start -> end: {base['rss'] / 1e6:.1f} -> {final['rss'] / 1e6:.1f} MB "
+              f"({rss:+.1f} %)")  # fmt: skip
         print(f"load average at the end {os.getloadavg()[0]:.2f}")
     finally:
         if driver is not None:
