@@ -159,7 +159,10 @@ def kpis(_tick: int | None, config: dict | None) -> tuple:
     """The four tiles' figures from the current state in Redis (shared by every wall of a worker for 4 s)."""
     lang, _ = _options(config)
     minutes = int((config or {}).get("minutes") or get_settings().live_window_minutes)
-    state = live.current_state(prefix=get_settings().redis_prefix)
+    try:
+        state = live.current_state(prefix=get_settings().redis_prefix)
+    except redis.RedisError:  # the banner says Redis is down; the tiles keep their last figures
+        return (no_update,) * (2 * len(ids.WALL_KPIS) + 1)
     summary = live.summarize(state, now=time.time(), alert_window_s=minutes * 60)
     texts = wk.kpi_texts(summary, lang)
     values = [texts[name][0] for name in ids.WALL_KPIS]

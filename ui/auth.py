@@ -11,6 +11,7 @@ from dash import Dash
 from flask import Flask, Response, current_app, g, jsonify, redirect, request
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import Unauthorized
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -32,6 +33,8 @@ PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/lang/")
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DEFAULT_SECRET = "dev-only-change-me"
 WALL_HOME = "/wall"
+# How long a principal's last answer from PostgreSQL stands in for it while PostgreSQL is unreachable.
+LAST_KNOWN_SECONDS = 6 * 3600
 
 
 @dataclass
@@ -103,8 +106,18 @@ def _cached(key: str, load):
     hit = cache.get(key)
     if hit is not None:
         return hit or None
-    value = load()
+    try:
+        value = load()
+    except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+        # PostgreSQL down must not lock the control room out of its live pages (they run on Redis): keep
+        # trusting the last answer this process had. Disabling a user needs PostgreSQL too, so nothing is lost.
+        last = cache.get(key + ":last")
+        if last is None:
+            raise
+        log.warning("PostgreSQL unreachable (%s); using the last known sign-in", type(exc).__name__)
+        return last or None
     cache.set(key, value or False, timeout=max(1, round(seconds)))
+    cache.set(key + ":last", value or False, timeout=LAST_KNOWN_SECONDS)
     return value
 
 

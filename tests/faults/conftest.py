@@ -242,6 +242,7 @@ class Proc:
     def __init__(self, name: str, command: list[str], log: Path) -> None:
         self.name, self.command, self.log = name, command, log
         self.proc: subprocess.Popen | None = None
+        self.url = ""  # a web process's base URL
 
     def start(self) -> Proc:
         with self.log.open("ab") as out:
@@ -296,20 +297,18 @@ def archiver_proc(procs) -> Callable[..., Proc]:
 
 
 @pytest.fixture
-def web(procs, fault_env) -> Iterator[Callable[[], str]]:
-    """web() starts the Dash app (werkzeug, threaded, as a process) and returns its base URL."""
-    started: list[Proc] = []
+def web(procs, fault_env) -> Callable[[], Proc]:
+    """web() starts the Dash app (werkzeug, threaded, as a process); `.url` is its base URL, `.text()` its log."""
 
-    def start() -> str:
+    def start() -> Proc:
         port = free_port()
         proc = procs("web", str(SERVE), str(port))
-        started.append(proc)
-        url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _http_ok(url + "/login") or not proc.alive(), timeout=60, what="the app to serve")
+        proc.url = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _http_ok(proc.url + "/login") or not proc.alive(), timeout=60, what="the app to serve")
         assert proc.alive(), proc.text()[-3000:]
-        return url
+        return proc
 
-    yield start
+    return start
 
 
 def _http_ok(url: str) -> bool:
@@ -345,3 +344,23 @@ def fault_accounts(fault_servers) -> dict[str, dict]:
             os.environ["DATABASE_URL"] = old
         get_settings.cache_clear()
         reset_connections()
+
+
+@pytest.fixture
+def chrome() -> Iterator[Callable[[], object]]:
+    """chrome() opens one more headless Chromium (own cookies: a wall display and a signed-in officer side by side)."""
+    from selenium import webdriver
+
+    from tests.conftest import pytest_setup_options
+
+    drivers = []
+
+    def open_browser():
+        driver = webdriver.Chrome(options=pytest_setup_options())
+        drivers.append(driver)
+        return driver
+
+    yield open_browser
+    for driver in drivers:
+        with contextlib.suppress(Exception):
+            driver.quit()
