@@ -48,7 +48,7 @@ KINDS = ("camera alert", "traffic reading", "fire danger", "hotspot", "complaint
 
 def exchange(driver) -> dict:
     """Bytes of pull requests, pull answers and push messages in the network log since the last call."""
-    out = {"pulls": 0, "request": 0, "response": 0, "push": 0, "bodies": 0}
+    out = {"pulls": 0, "request": 0, "response": 0, "push": 0, "bodies": 0, "ops": []}
     pulls, headers, answer_headers = set(), {}, {}
     finished, bodies = {}, {}
     for entry in driver.get_log("performance"):
@@ -72,6 +72,9 @@ def exchange(driver) -> dict:
             finished[p["requestId"]] = p["encodedDataLength"]
         elif method == "Network.eventSourceMessageReceived":
             out["push"] += len(f"event: {p['eventName']}\ndata: {p['data']}\n\n".encode())
+            if p["eventName"] == "update":  # what the Patch touches: keys of the live store, never the whole of it
+                live = json.loads(p["data"])["live"] or {"operations": []}
+                out["ops"] += [f"{op['operation']} {'/'.join(map(str, op['location']))}" for op in live["operations"]]
     for request_id in pulls:
         out["pulls"] += 1
         out["request"] += headers.get(request_id, 0)
@@ -101,6 +104,7 @@ def main() -> int:
         print(f"first pull of a fresh page (the present, once): {first['response']:,} bytes answer\n")
         print(f"{'change':<34}{'pulls':>6}{'push':>8}{'request':>9}{'answer':>9}{'total':>9}{'per item':>10}"
               f"{'bodies/item':>13}")  # fmt: skip
+        ops: list[str] = []
         for size in (1, args.batch):
             for kind in KINDS:
                 stack.publish([one(kind, i) for i in range(size)])
@@ -110,9 +114,13 @@ def main() -> int:
                 bodies = got["push"] + got["bodies"]
                 print(f"{label:<34}{got['pulls']:>6}{got['push']:>8}{got['request']:>9}{got['response']:>9}"
                       f"{total:>9}{total / size:>10.0f}{bodies / size:>13.0f}")  # fmt: skip
+                if size == 1:
+                    ops.append(f"  {kind}: {'; '.join(got['ops']) or '(pulled, not pushed)'}")
         print("\nper item: everything on the wire; bodies/item: push message + pull request and answer bodies")
         print("(HTTP headers are the browser's own and the sign-in layer's: cookies, CSP, a fresh CSRF cookie)")
         print("target: <= 2,048 bytes per changed item")
+        print("\nwhat each single-event update changes in the page's live store (Patch operation and path):")
+        print("\n".join(ops))
     finally:
         if driver is not None:
             driver.quit()
