@@ -99,6 +99,10 @@ def detail(selected: list[dict] | None, config: dict | None) -> list:
     return _panel(row, lang)
 
 
+def _assignees() -> set[str]:
+    return {p["value"] for p in alerts_workflow.cached_assignees(database_url=get_settings().database_url)}
+
+
 @callback(
     Output(ids.CONSOLE_MESSAGE, "children"),
     Output(ids.CONSOLE_MESSAGE, "className"),
@@ -121,6 +125,8 @@ def act(*args) -> tuple:
     action = ctx.triggered_id.removeprefix("console-act-") if isinstance(ctx.triggered_id, str) else None
     if not row or action not in ids.CONSOLE_ACTIONS:
         return t("console.pick", lang), "console-message warn", no_update, no_update, no_update, no_update
+    if action == "assign" and assignee not in _assignees():
+        return t("console.assign.pick", lang), "console-message warn", no_update, no_update, no_update, no_update
     try:
         out = alerts_workflow.act(
             get_engine(), viewer=current_viewer(), alert_id=row["alert_id"], action=action,

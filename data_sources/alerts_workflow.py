@@ -22,6 +22,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from data_sources import schema, schema_auth
+from data_sources.cache import cache
+from data_sources.connections import get_engine
 from data_sources.schema import metadata
 from data_sources.viewer import Viewer
 
@@ -115,7 +118,9 @@ def act(
     if comment:
         values["comment"] = comment.strip()[:2000]
     if action == "assign":
-        values["assignee"] = (assignee or "").strip()[:120] or None
+        if not assignee or assignee.split(":", 1)[0] not in ASSIGNEE_KINDS:
+            raise InvalidAction("assign needs an agency or an officer")
+        values["assignee"] = assignee.strip()[:120]
     if action == "resolve":
         values["outcome"] = (outcome or comment or "").strip()[:2000] or None
     with engine.begin() as conn:
@@ -176,3 +181,33 @@ def trail(engine: Engine, *, alert_id: str, limit: int = 50) -> list[dict]:
     )
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+# Who an alert can be assigned to: an agency ("agency:<code>") or an officer account ("officer:<username>").
+ASSIGNEE_KINDS = ("agency", "officer")
+
+
+def assignees(engine: Engine) -> list[dict]:
+    """Agencies (reference table) then enabled officer accounts, as {value, kind, code, name, name_en}."""
+    ag, users = schema.agencies, schema_auth.users
+    with engine.connect() as conn:
+        agencies = conn.execute(select(ag.c.agency_code, ag.c.name, ag.c.name_en).order_by(ag.c.agency_code)).all()
+        officers = conn.execute(
+            select(users.c.username, users.c.display_name)
+            .where(users.c.role == "officer", users.c.disabled_at.is_(None))
+            .order_by(users.c.display_name)
+        ).all()
+    return [
+        *({"value": f"agency:{a.agency_code}", "kind": "agency", "code": a.agency_code, "name": a.name,
+           "name_en": a.name_en} for a in agencies),
+        *({"value": f"officer:{o.username}", "kind": "officer", "code": o.username, "name": o.display_name,
+           "name_en": o.display_name} for o in officers),
+    ]  # fmt: skip
+
+
+# Agencies change with a migration and accounts rarely: a minute's cache spares a query per page visit and per
+# assignment check, and a new or disabled officer shows in the picklist within a minute.
+@cache.memoize(timeout=60)
+def cached_assignees(*, database_url: str) -> list[dict]:
+    """`assignees`, cached per worker (keyed by database)."""
+    return assignees(get_engine(database_url))

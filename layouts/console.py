@@ -5,9 +5,11 @@ from __future__ import annotations
 import dash
 import dash_ag_grid as dag
 from dash import dcc, html
+from sqlalchemy.exc import SQLAlchemyError
 
-from data_sources import reference
-from ui import ids
+from data_sources import alerts_workflow, reference
+from data_sources.settings import get_settings
+from ui import console_rows, ids
 from ui.console_rows import column_defs
 from ui.i18n import pick_language, t
 
@@ -92,12 +94,28 @@ def toolbar(lang: str) -> html.Div:
     )
 
 
+def assignee_options(lang: str) -> list[dict]:
+    """Agencies and officers to assign to (none while PostgreSQL is down: the shell banner says so)."""
+    try:
+        people = alerts_workflow.cached_assignees(database_url=get_settings().database_url)
+    except SQLAlchemyError:
+        return []
+    return console_rows.assignee_options(people, lang)
+
+
 def action_panel(lang: str) -> html.Div:
     """Comment, assignee and the five workflow buttons; the message says what happened (or who was first)."""
     return html.Div(
         [
             dcc.Textarea(id=ids.CONSOLE_COMMENT, placeholder=t("console.comment", lang), className="console-comment"),
-            dcc.Input(id=ids.CONSOLE_ASSIGNEE, placeholder=t("console.assignee", lang), className="console-assignee"),
+            dcc.Dropdown(
+                id=ids.CONSOLE_ASSIGNEE,
+                options=assignee_options(lang),
+                placeholder=t("console.assignee", lang),
+                searchable=True,
+                clearable=True,
+                className="console-assignee",
+            ),
             html.Div(
                 [
                     html.Button(

@@ -41,6 +41,7 @@ def grid_row(item: dict, state: dict | None, *, lang: str, units: dict[str, dict
         "state_label": t(f"console.state.{st['state']}", lang),
         "version": st["version"],
         "by": st.get("updated_by") or "",
+        "assignee": assignee_label(st.get("assignee")),
         "lat": item.get("lat"),
         "lon": item.get("lon"),
         "raw": item.get("raw") or {},  # already masked for the viewer (data_sources.console.protect)
@@ -61,6 +62,7 @@ def with_state(row: dict, state: dict, *, lang: str) -> dict:
         "state_label": t(f"console.state.{state['state']}", lang),
         "version": state["version"],
         "by": state.get("updated_by") or "",
+        "assignee": assignee_label(state.get("assignee")),
     }
 
 
@@ -73,7 +75,20 @@ def state_patch(alert_id: str, state: dict | None, *, lang: str) -> dict:
         "state_label": t(f"console.state.{st['state']}", lang),
         "version": st["version"],
         "by": st.get("updated_by") or "",
+        "assignee": assignee_label(st.get("assignee")),
     }
+
+
+def assignee_label(value: str | None) -> str:
+    """ "agency:CA-TP" -> "CA-TP", "officer:t-anna" -> "t-anna" (the grid column; the picklist has full names)."""
+    return (value or "").split(":", 1)[-1]
+
+
+def assignee_options(people: list[dict], lang: str) -> list[dict]:
+    """Picklist options: agencies, then officers, each labelled with its kind, code and name."""
+    name = "name" if lang == "vi" else "name_en"
+    kinds = {kind: t(f"console.assignee.{kind}", lang) for kind in ("agency", "officer")}
+    return [{"label": f"{kinds[p['kind']]} · {p['code']} – {p[name]}", "value": p["value"]} for p in people]
 
 
 def column_defs(lang: str) -> list[dict]:
@@ -94,6 +109,7 @@ def column_defs(lang: str) -> list[dict]:
         col("agency", "agency", width=110),
         col("state_label", "state", width=130),
         col("by", "by", width=120),
+        col("assignee", "assignee", width=120),
         col("title", "place", flex=1, minWidth=160),
         {"field": "kind", "hide": True},
         {"field": "type", "hide": True},

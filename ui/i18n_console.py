@@ -19,6 +19,13 @@ CONSOLE: dict[str, dict[str, str]] = {
     "console.col.ref": {"vi": "Biển số / mã", "en": "Plate / id"},
     "console.col.state": {"vi": "Trạng thái", "en": "State"},
     "console.col.by": {"vi": "Người xử lý", "en": "Handled by"},
+    "console.col.assignee": {"vi": "Giao cho", "en": "Assigned to"},
+    "console.assignee.agency": {"vi": "Cơ quan", "en": "Agency"},
+    "console.assignee.officer": {"vi": "Cán bộ", "en": "Officer"},
+    "console.assign.pick": {
+        "vi": "Chọn cơ quan hoặc cán bộ trong danh sách để giao việc.",
+        "en": "Pick an agency or an officer from the list to assign.",
+    },
     "console.kind.camera_alert": {"vi": "Camera AI", "en": "AI camera"},
     "console.kind.hotspot": {"vi": "Điểm cháy", "en": "Hotspot"},
     "console.kind.fire_danger": {"vi": "Cấp cháy rừng", "en": "Fire danger"},
@@ -76,7 +83,10 @@ CONSOLE: dict[str, dict[str, str]] = {
         "en": "Sound blocked – click to enable",
     },
     "console.banner.redis_down": {
-        "vi": "Mất kết nối Redis: hàng đợi tạm dừng cập nhật, đang giữ danh sách cuối cùng; tự kết nối lại khi Redis hoạt động.",
+        "vi": (
+            "Mất kết nối Redis: hàng đợi tạm dừng cập nhật, đang giữ danh sách cuối cùng; "
+            "tự kết nối lại khi Redis hoạt động."
+        ),
         "en": "Redis unreachable: the queue has stopped updating and keeps its last list; it reconnects by itself.",
     },
     "console.keys": {

@@ -85,6 +85,22 @@ def _open(dash_duo, app, login, role: str = "officer") -> None:
     dash_duo.wait_for_element("#console-root", timeout=15)
 
 
+def _pick(dash_duo, selector: str, search: str, label: str) -> None:
+    """Choose an option of a dcc.Dropdown the way a person does: open it, type to narrow, click the label."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def click(driver) -> bool:
+        found = [o for o in driver.find_elements("css selector", ".dash-dropdown-option") if o.text == label]
+        if found:
+            found[0].click()
+        return bool(found)
+
+    dash_duo.find_element(selector).click()
+    ActionChains(dash_duo.driver).send_keys(search).perform()
+    # The list re-renders as the search narrows it: an option found a moment ago may be replaced; look again.
+    WebDriverWait(dash_duo.driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(click)
+
+
 def _keys(dash_duo, text: str) -> None:
     ActionChains(dash_duo.driver).send_keys(text).perform()
 
@@ -183,7 +199,9 @@ def test_console002_acknowledge_persists_with_audit_and_conflict_is_told(dash_du
     _keys(dash_duo, "a")
     dash_duo.wait_for_contains_text("#console-message", "Đã lưu", timeout=10)
     # A second action by the same officer names the new version (no conflict with oneself).
-    dash_duo.find_element("#console-assignee").send_keys("CA-HUE")
+    dash_duo.find_element("#console-act-assign").click()  # nobody picked: refused, nothing saved
+    dash_duo.wait_for_contains_text("#console-message", "Chọn cơ quan hoặc cán bộ", timeout=10)
+    _pick(dash_duo, "#console-assignee", "CA-TP", "Cơ quan · CA-TP – Công an thành phố Huế")
     dash_duo.find_element("#console-act-assign").click()
     dash_duo.wait_for_contains_text("#console-message", "Giao việc", timeout=10)
     assert "ok" in dash_duo.find_element("#console-message").get_attribute("class")
@@ -289,3 +307,112 @@ def test_console005_redis_outage_banner_keeps_rows_and_recovers(dash_duo, app, p
     _wait(dash_duo, shown(3), timeout=20, message="live path did not recover after Redis came back")
     assert dash_duo.driver.execute_script(FIRST_ID) == later.event_id
     screenshot(dash_duo.driver, "console005_redis_back_vi")
+
+
+def _act(dash_duo, action: str, label: str) -> None:
+    dash_duo.find_element(f"#console-act-{action}").click()
+    dash_duo.wait_for_contains_text("#console-message", f"Đã lưu: {label}", timeout=10)
+
+
+def test_console003_assign_escalate_resolve_reopen_persist_with_audit(dash_duo, app, rds, rkeys, login, screenshot):
+    """An alert found only in PostgreSQL (past the stream window) goes through the whole workflow in the browser."""
+    from data_sources import facts
+
+    old = _cam("fire_smoke", "critical", minutes=2 * 24 * 60)
+    with get_engine().begin() as conn:
+        facts.write_events(conn, [old], facts.Refs.from_files())
+    live = _cam("crowding", "high", minutes=1)
+    streams.publish(rds, [live], k=rkeys)
+    _open(dash_duo, app, login)
+    _wait(dash_duo, shown(2), message="queue (PostgreSQL + stream) not loaded")
+    assert dash_duo.driver.execute_script(FIRST_ID) == old.event_id  # critical first, however old
+    _keys(dash_duo, "j")
+    _wait(dash_duo, selected(old.event_id))
+
+    _pick(dash_duo, "#console-assignee", "t-officer", "Cán bộ · t-officer – Test officer")
+    _act(dash_duo, "assign", "Giao việc")
+    dash_duo.find_element("#console-comment").send_keys("Cần chi viện từ PCCC")
+    _act(dash_duo, "escalate", "Chuyển cấp")
+    dash_duo.find_element("#console-comment").send_keys("Đã dập tắt đám cháy")
+    _act(dash_duo, "resolve", "Đã xử lý")
+    dash_duo.find_element("#console-act-resolve").click()  # resolving twice is not a valid step
+    dash_duo.wait_for_contains_text("#console-message", "Không thể thực hiện", timeout=10)
+    dash_duo.find_element("#console-comment").send_keys("Cháy lại")
+    _act(dash_duo, "reopen", "Mở lại")
+    screenshot(dash_duo.driver, "console003_lifecycle_vi")
+
+    dash_duo.driver.refresh()
+    dash_duo.wait_for_element("#console-root", timeout=15)
+    _wait(dash_duo, shown(2), message="queue not reloaded")
+    _keys(dash_duo, "j")
+    _wait(dash_duo, selected(old.event_id))
+    dash_duo.wait_for_contains_text(".console-trail", "Cháy lại", timeout=10)
+    trail = dash_duo.find_element(".console-trail").text
+    for step in ("new → assigned", "assigned → escalated — Cần chi viện từ PCCC",
+                 "escalated → resolved — Đã dập tắt đám cháy", "resolved → reopened — Cháy lại"):  # fmt: skip
+        assert step in trail, step
+    row = dash_duo.driver.execute_script(_safe(f"{API}.getRowNode('{old.event_id}').data"))
+    assert (row["state"], row["assignee"], row["by"]) == ("reopened", "t-officer", "t-officer")
+    stored = alerts_workflow.states(get_engine(), alert_ids=[old.event_id])[old.event_id]
+    assert stored["outcome"] == "Đã dập tắt đám cháy" and stored["assignee"] == "officer:t-officer"
+    screenshot(dash_duo.driver, "console003_after_reload_vi")
+    assert dash_duo.get_logs() == []
+
+
+def _second_browser(dash_duo, accounts: dict, role: str):
+    """Another Chromium with its own cookies, signed in through the real form as `role`."""
+    from selenium import webdriver
+
+    from tests.conftest import pytest_setup_options
+
+    driver = webdriver.Chrome(options=pytest_setup_options())
+    base = dash_duo.server_url.rstrip("/")
+    driver.get(f"{base}/login")
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements("css selector", "#username"))
+    driver.find_element("css selector", "#username").send_keys(accounts[role]["username"])
+    driver.find_element("css selector", "#password").send_keys(accounts[role]["password"])
+    driver.find_element("css selector", "#signin-submit").click()
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements("css selector", "#react-entry-point"))
+    driver.get(f"{base}/console")
+    return driver
+
+
+def _state_in(driver, alert_id: str) -> str | None:
+    return driver.execute_script(_safe(f"{API}.getRowNode('{alert_id}').data.state"))
+
+
+def test_console004_actions_reach_another_open_console_live(dash_duo, app, rds, rkeys, login, accounts, screenshot):
+    """Officer A acts in one browser; officer B's open console shows it within seconds, without a reload."""
+    alert = _cam("face_match", "critical", minutes=1)
+    streams.publish(rds, [alert, _cam("fire_smoke", "high", minutes=3)], k=rkeys)
+    _open(dash_duo, app, login)
+    other = _second_browser(dash_duo, accounts, "admin")
+    try:
+        for driver in (dash_duo.driver, other):
+            WebDriverWait(driver, 15, poll_frequency=0.1).until(lambda d: d.execute_script(shown(2)))
+        assert _state_in(other, alert.event_id) == "new"
+        other.execute_script(_safe(f"{API}.getRowNode('{alert.event_id}').setSelected(true, true)"))
+
+        _keys(dash_duo, "j")
+        _wait(dash_duo, selected(alert.event_id))
+        _keys(dash_duo, "a")
+        dash_duo.wait_for_contains_text("#console-message", "Đã lưu", timeout=10)
+        acted = time.time()
+        WebDriverWait(other, 15, poll_frequency=0.05).until(lambda d: _state_in(d, alert.event_id) == "acknowledged")
+        print(f"\nA acknowledged -> B's row shows it: {time.time() - acted:.2f} s")
+        assert other.execute_script(_safe(f"{API}.getRowNode('{alert.event_id}').data.by")) == "t-officer"
+        # B's selection moved to the new version with the patch: B's next action is no conflict.
+        WebDriverWait(other, 10).until(lambda d: "t-officer" in d.find_element("css selector", ".console-trail").text)
+        other.save_screenshot(str(Path(screenshot(dash_duo.driver, "console004_a_acted_vi")).with_name(
+            "console004_b_sees_it_vi.png")))  # fmt: skip
+        other.find_element("css selector", "#console-act-escalate").click()
+        WebDriverWait(other, 10).until(
+            lambda d: "ok" in d.find_element("css selector", "#console-message").get_attribute("class")
+        )
+        WebDriverWait(dash_duo.driver, 15, poll_frequency=0.05).until(
+            lambda d: _state_in(d, alert.event_id) == "escalated"
+        )
+        assert "Đã chuyển cấp" in dash_duo.find_element("#console-grid").text
+        assert len(alerts_workflow.trail(get_engine(), alert_id=alert.event_id)) == 2
+    finally:
+        other.quit()

@@ -22,7 +22,7 @@ def test_console_wf001_full_lifecycle_writes_one_audit_row_per_change(engine):
     alert = _alert()
     steps = [
         (ANNA, "acknowledge", {"comment": "đang xem camera"}),
-        (ANNA, "assign", {"assignee": "CA-HUE"}),
+        (ANNA, "assign", {"assignee": "agency:CA-TP"}),
         (BINH, "escalate", {"comment": "cần hỗ trợ"}),
         (BINH, "resolve", {"outcome": "đã xử lý tại chỗ"}),
         (ANNA, "reopen", {"comment": "tái diễn"}),
@@ -44,7 +44,7 @@ def test_console_wf001_full_lifecycle_writes_one_audit_row_per_change(engine):
         ("resolved", "reopened"),
     ]
     assert trail[0]["actor"] == "t-anna" and trail[0]["comment"] == "đang xem camera"
-    assert trail[1]["after"]["assignee"] == "CA-HUE"
+    assert trail[1]["after"]["assignee"] == "agency:CA-TP"
     assert trail[3]["after"]["outcome"] == "đã xử lý tại chỗ"
 
 
@@ -221,3 +221,15 @@ def test_console_wf012_workflow_changes_reach_other_consoles_through_the_pull(rd
     got = console.pull(rds, snap["cursor"], k=rkeys)
     assert got["changed"] == ["a-1", "a-2"] and got["items"] == []
     assert console.pull(rds, got["cursor"], k=rkeys)["changed"] == []
+
+
+def test_console_wf013_assign_only_to_an_agency_or_an_officer_from_the_picklist(engine, accounts):
+    people = wf.assignees(engine)
+    values = {p["value"] for p in people}
+    assert "agency:CA-TP" in values and "officer:t-officer" in values
+    assert not any(v.endswith(":t-admin") or v.endswith(":t-dept-head") for v in values)  # officers only
+    alert = _alert()
+    with pytest.raises(wf.InvalidAction):
+        wf.act(engine, viewer=ANNA, alert_id=alert, action="assign", version=0, assignee="someone typed this")
+    out = wf.act(engine, viewer=ANNA, alert_id=alert, action="assign", version=0, assignee="officer:t-officer")
+    assert out.ok and out.state["assignee"] == "officer:t-officer"

@@ -98,7 +98,19 @@ def test_console_unit011_fire_danger_needs_a_person_only_when_it_rises_to_iv():
 
 
 def test_console_unit012_state_patch_carries_only_the_workflow_fields():
-    patch = console_rows.state_patch("a-1", {"state": "escalated", "version": 3, "updated_by": "t-b"}, lang="vi")
+    state = {"state": "escalated", "version": 3, "updated_by": "t-b", "assignee": "agency:CA-TP", "comment": "x"}
+    patch = console_rows.state_patch("a-1", state, lang="vi")
     assert patch == {"alert_id": "a-1", "state": "escalated", "state_label": "Đã chuyển cấp", "version": 3,
-                     "by": "t-b"}  # fmt: skip
+                     "by": "t-b", "assignee": "CA-TP"}  # fmt: skip
     assert console_rows.state_patch("a-2", None, lang="en")["state_label"] == "New"
+
+
+def test_console_unit013_assignee_picklist_labels():
+    police = {"value": "agency:CA-TP", "kind": "agency", "code": "CA-TP", "name": "Công an", "name_en": "City police"}
+    people = [police, {"value": "officer:t-a", "kind": "officer", "code": "t-a", "name": "Anh A", "name_en": "Anh A"}]
+    assert console_rows.assignee_options(people, "vi") == [
+        {"label": "Cơ quan · CA-TP – Công an", "value": "agency:CA-TP"},
+        {"label": "Cán bộ · t-a – Anh A", "value": "officer:t-a"},
+    ]
+    assert console_rows.assignee_options(people, "en")[0]["label"] == "Agency · CA-TP – City police"
+    assert console_rows.assignee_label("officer:t-a") == "t-a" and console_rows.assignee_label(None) == ""
