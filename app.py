@@ -7,6 +7,7 @@ from data_sources.cache import cache
 from data_sources.settings import get_settings
 from ui import auth, shell
 from ui.i18n import pick_language, t
+from ui.outage import on_callback_error
 
 settings = get_settings()
 app = Dash(
@@ -16,6 +17,7 @@ app = Dash(
     title=t("app.short", settings.language),
     update_title=None,
     suppress_callback_exceptions=True,
+    on_error=on_callback_error,  # a server outage keeps the screen and shows the banner instead of a 500
 )
 server = app.server
 server.secret_key = settings.secret_key
