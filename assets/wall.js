@@ -82,6 +82,8 @@
     // A pull that never came back (server or Redis down): try again, every 5 s until one succeeds; its
     // cursor has not moved, so whatever arrived meanwhile is read then.
     if (S.inflight && Date.now() - S.sentAt > 5000) { S.inflight = false; wake(); }
+    // Changes mostly arrive ready-made, without a pull: the 6-hourly reload of the present is due by the clock.
+    if (!S.inflight && Date.now() - S.resyncAt > RESYNC_MS) { wake(); }
     // Not even a ping for 12 s: the stream is stuck (a proxy, a dead worker); open a new one.
     if (S.es && Date.now() - S.lastMsg > 12000) { S.es.close(); S.es = null; open(); }
     S.ticks = (S.ticks || 0) + 1;
