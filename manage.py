@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -19,6 +20,7 @@ from data_sources.servers import Servers, ensure_servers
 from data_sources.settings import get_settings
 
 log = logging.getLogger("manage")
+ROOT = Path(__file__).resolve().parent
 
 
 def _prepare(servers: Servers, *, backfill: bool) -> list[str]:
@@ -86,11 +88,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     # minute or two); the live feed starts after it, so it resumes the lifecycles of backfilled complaints.
     demo = _prepare(servers, backfill=False)
     backfill = _child(_BACKFILL) if settings.demo_feed else None
+    # Worker class, hooks and limits live in gunicorn.conf.py, the file the Procfile's `web:` uses too.
     web = [
-        "-m", "gunicorn", "app:server",
-        "--bind", f"{settings.host}:{settings.port}",
-        "--worker-class", "gthread", "--workers", str(args.workers), "--threads", "16",
-        "--no-control-socket", "--graceful-timeout", "5", "--access-logfile", "-",
+        "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "--chdir", str(ROOT),
+        "--bind", f"{settings.host}:{settings.port}", "--workers", str(args.workers), "--access-logfile", "-",
     ]  # fmt: skip
     children = [_child(["-m", "data_sources.archiver"]), _child(web)]
     log.info("dashboard on http://%s:%s  (health: /healthz)", settings.host, settings.port)

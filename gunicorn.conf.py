@@ -1,0 +1,58 @@
+"""gunicorn settings of the web process (Procfile `web:`, `manage.py run`): gevent workers, hooks, limits.
+
+gunicorn reads this file by itself when started in the project folder; `-c gunicorn.conf.py` says so anyway.
+Every value here can be overridden on the command line or through the environment variables named below.
+"""
+
+import os
+
+# The wall and console each hold a Server-Sent-Events stream open (/wall/push) for as long as they are on
+# screen: a thread per stream (gthread) runs out at a few dozen viewers, a greenlet per stream does not.
+worker_class = os.environ.get("WEB_WORKER_CLASS", "gevent")
+
+if worker_class == "gevent":
+    # Patch before anything else is imported in the master, so nothing it hands to workers holds an unpatched
+    # lock or socket. psycopg chooses its wait function when first imported: it takes the cooperative one
+    # only if `select` is already patched, which is why no project module may be imported above this line.
+    from gevent import monkey
+
+    monkey.patch_all()
+
+bind = [f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8050')}"]
+# Two processes use both cores of the machines measured on (bench/load.py); WEB_CONCURRENCY scales it.
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Open push streams and requests in flight per worker; 200 viewers over 2 workers is ~200 each.
+worker_connections = int(os.environ.get("WEB_WORKER_CONNECTIONS", "1000"))
+threads = int(os.environ.get("WEB_THREADS", "16"))  # only for WEB_WORKER_CLASS=gthread
+# Push streams end by themselves every 5 minutes (callbacks/push.py); a restart need not wait for that.
+graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "5"))
+timeout = 30
+keepalive = 5
+# gunicorn 27 opens a control socket under ~/.gunicorn by default; nothing here uses it.
+control_socket_disable = True
+accesslog = os.environ.get("WEB_ACCESS_LOG") or None  # "-" for stdout
+# The usual combined format plus which worker answered and how long it took (ms).
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" pid=%(p)s %(M)sms'
+errorlog = "-"
+loglevel = os.environ.get("WEB_LOG_LEVEL", "info")
+wsgi_app = "app:server"
+
+
+def post_worker_init(worker) -> None:
+    """Import the app and finish Dash's first-request setup in each worker before it takes any request.
+
+    Dash 4 builds its script registry on a worker's first request and flags it done before it is: with
+    concurrent requests (gevent, gthread), a page's parallel script requests then fail with "dash is not a
+    registered library". Doing it here, once, avoids that race; it also makes a broken import fail the
+    worker at start rather than on the first viewer.
+    """
+    from app import app
+
+    with app.server.test_request_context("/"):
+        app._setup_server()
+    if worker_class == "gevent":
+        import psycopg.waiting
+
+        # wait_c blocks the whole worker in C while PostgreSQL answers; see the patching note above.
+        if psycopg.waiting.wait is getattr(psycopg.waiting, "wait_c", None):
+            worker.log.error("psycopg imported before gevent patching: queries will block every viewer")
