@@ -1,7 +1,7 @@
 /* Duty console "/console": wake-ups from the wall's push channel, incoming rows, filters, keys, sound and flash. */
 (function () {
   "use strict";
-  var S = {cfg: null, es: null, n: 0, ctx: null, muted: false, alarms: 0, keys: false, down: false, cursor: null,
+  var S = {cfg: null, es: null, n: 0, inflight: 0, again: false, ctx: null, muted: false, alarms: 0, keys: false, down: false, cursor: null,
            ticks: 0};
 
   function api() {
@@ -12,7 +12,13 @@
     }
   }
 
+  // One pull in flight at a time: two answers arriving together would set the incoming-rows store twice
+  // before its callback ran, and Dash keeps only the last value (rows lost). A wake-up meanwhile is kept
+  // for when the answer is in; an answer that never comes (server or Redis down) frees the slot after 5 s.
   function wake() {
+    if (S.inflight && Date.now() - S.inflight < 5000) { S.again = true; return; }
+    S.inflight = Date.now();
+    S.again = false;
     S.n += 1;
     window.dash_clientside.set_props(S.cfg.wake, {data: {n: S.n}});
   }
@@ -158,7 +164,9 @@
     },
     pulled: function (cursor) {
       if (cursor && cursor.ids) { S.cursor = cursor.ids; }
-      if (cursor && cursor.more) { wake(); }  // a burst longer than one pull: read on at once
+      S.inflight = 0;
+      // A burst longer than one pull, or a wake-up that came while pulling: read on at once.
+      if ((cursor && cursor.more) || S.again) { wake(); }
     },
     incoming: function (data) {
       var a = api();

@@ -45,7 +45,8 @@ def pull(_wake: dict | int | None, cursor: dict | None, config: dict | None) -> 
     try:
         return _pull(cursor, lang)
     except redis.RedisError:  # the banner (health) says Redis is down; the grid keeps its last rows
-        return no_update, no_update, no_update
+        # The same cursor, re-stamped: the browser learns the pull is over and may start the next one.
+        return ({**cursor, "at": time.time()} if cursor else None), no_update, no_update
 
 
 def _first(lang: str) -> tuple:
