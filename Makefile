@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 export TMPDIR ?= /tmp
 
-.PHONY: run test lint format bench browser venv clean
+.PHONY: run test lint format bench load browser venv clean
 
 venv: $(STAMP)
 
@@ -45,6 +45,12 @@ bench: venv browser
 	$(PY) bench/soak.py --minutes $(SOAK_MINUTES)
 	$(PY) bench/drilldown.py
 	$(PY) bench/map.py
+
+# 200 browser-like viewers of /wall and /console for 10 minutes against the Procfile's processes (bench/load.py).
+LOAD_VIEWERS ?= 200
+LOAD_MINUTES ?= 10
+load: venv
+	$(PY) bench/load.py --viewers $(LOAD_VIEWERS) --minutes $(LOAD_MINUTES)
 
 clean:
 	rm -rf var screenshots
