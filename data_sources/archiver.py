@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from operator import attrgetter
 
 import psycopg
@@ -133,10 +134,10 @@ class ArchiveHandler:
         return parse_batch(batch, self.refs)
 
     def handle(self, prepared: list[Parsed]) -> AfterHandle | None:
-        events = [e for p in prepared for e in p.events]
+        events = list(chain.from_iterable(p.events for p in prepared))
         rejected = [r for p in prepared for r in p.rejected]
         if events:
-            refused = self._write(events, [o for p in prepared for o in p.origins])
+            refused = self._write(events, list(chain.from_iterable(p.origins for p in prepared)))
             self.written += len(events) - len(refused)
             rejected += refused
         for p in prepared:
@@ -196,7 +197,7 @@ class ProjectHandler:
         return parse_batch(batch, self.refs)
 
     def handle(self, prepared: list[Parsed]) -> AfterHandle | None:
-        events = [e for p in prepared for e in p.events]
+        events = list(chain.from_iterable(p.events for p in prepared))
         self.writer.apply(events)
         self.applied += len(events)
         self.invalid += sum(len(p.rejected) for p in prepared)
@@ -317,10 +318,12 @@ def tune_gc() -> None:
     """Fewer, cheaper garbage collections for a process that allocates ~20 objects per event and keeps batches alive.
 
     Freezing what start-up loaded (modules, reference data) takes it out of every collection, and a young
-    generation of 50,000 objects instead of 700 cut parsing time by ~40 % in the bench. Cycles are still collected.
+    generation of 50,000 objects instead of 700 cut parsing time by ~40 % in the bench; 200,000 (a merged batch
+    stays alive until its commit, so smaller generations rescan it) took the archiver's CPU per event from
+    ~10 to ~9 us, as low as with no collector at all. Cycles are still collected.
     """
     gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(200_000, 20, 100)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
