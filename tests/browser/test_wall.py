@@ -245,11 +245,19 @@ def test_wall005_paced_events_and_a_burst_all_reach_the_ticker_once_newest_first
     # Most changes arrived ready-made on the push stream rather than through a pull of their own.
     pushed, pulls = dash_duo.driver.execute_script("return [window.iocWall.pushed, window.iocWall.n]")
     assert pushed >= 1, (pushed, pulls)
+    # A page whose cursor is not where an update starts (as after a missed message) pulls it instead.
+    dash_duo.driver.execute_script("window.iocWall.cursor = {camera: '1-0'}")
+    late = alert(90)
+    publish(rds, rkeys, [late])
+    dash_duo.wait_for_element(f'#wall-ticker li:first-child[data-alert-id="{late.event_id}"]', timeout=5)
+    _wait(dash_duo, f"window.iocWall.n > {pulls} && !window.iocWall.inflight", timeout=5)
+    assert dash_duo.driver.execute_script("return window.iocWall.pushed") == pushed  # not applied ready-made
+    pulls = dash_duo.driver.execute_script("return window.iocWall.n")
     # The 6-hourly reload of the present comes by the clock, even when every change arrived ready-made.
     dash_duo.driver.execute_script("window.iocWall.resyncAt = Date.now() - 7 * 3600 * 1000")
     _wait(dash_duo, f"window.iocWall.n > {pulls} && Date.now() - window.iocWall.resyncAt < 60000", timeout=5)
     _wait(dash_duo, "!window.iocWall.inflight", timeout=5)
     rows_after = [i for i in dash_duo.driver.execute_script(f"return {shown}") if i[:1] == "b"]
-    assert rows_after[:20] == wanted[::-1][:20]  # the reloaded present still shows the newest alerts on top
+    assert rows_after[:20] == [late.event_id, *wanted[::-1][:19]]  # the reloaded present: newest on top
     screenshot(dash_duo.driver, "wall005_burst_hd_vi")
     assert dash_duo.get_logs() == []
