@@ -75,6 +75,11 @@ def test_flt201_postgres_down_wall_lives_drill_pages_say_so_archiver_catches_up(
         wait_for(lambda: drained(frds, fkeys, PROJECTOR), timeout=20, what="the projector (Redis only) to keep up")
         assert not drained(frds, fkeys, ARCHIVER)
 
+        # Well past the sign-in cache (AUTH_CACHE_SECONDS): the wall is still live and still signed in.
+        latest = feed.published[-1].event_id
+        wait_for(lambda: latest in ticker_ids(wall), timeout=15, what="the wall, long into the outage")
+        assert not wall.find_element(By.ID, "wall-offline").is_displayed()
+
         fault_servers.pg.start()
     finally:
         published = feed.stop()
