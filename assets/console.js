@@ -178,7 +178,13 @@
           critical = critical || row.severity === "critical";
         }
       });
-      if (add.length || update.length) { a.applyTransaction({add: add, update: update}); }
+      var remove = (data.remove || []).map(function (id) {
+        var node = a.getRowNode(id);
+        return node ? node.data : null;
+      }).filter(Boolean);
+      if (add.length || update.length || remove.length) {
+        a.applyTransaction({add: add, update: update, remove: remove});
+      }
       patchStates(a, data.states);
       if (critical) { alarm(); }
     },

@@ -8,6 +8,7 @@ import time
 
 import redis
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
+from sqlalchemy.exc import SQLAlchemyError
 
 from data_sources import alerts_workflow, console, console_history
 from data_sources.connections import get_engine, get_redis
@@ -44,7 +45,7 @@ def pull(_wake: dict | int | None, cursor: dict | None, config: dict | None) -> 
     lang = _lang(config)
     try:
         return _pull(cursor, lang)
-    except redis.RedisError:  # the banner (health) says Redis is down; the grid keeps its last rows
+    except (redis.RedisError, SQLAlchemyError):  # a banner says which is down; the grid keeps its last rows
         # The same cursor, re-stamped: the browser learns the pull is over and may start the next one.
         return ({**cursor, "at": time.time()} if cursor else None), no_update, no_update
 
@@ -56,7 +57,7 @@ def _first(lang: str) -> tuple:
         snap = console.snapshot(get_redis(), engine=get_engine())
     except redis.RedisError:  # the history still shows; with no cursor, the next wake-up loads it all again
         return None, _rows(history, lang), no_update
-    items = console_history.merge(history, snap["items"])
+    items = console_history.merge(history, snap["items"], snap["gone"])
     return {"ids": snap["cursor"], "more": False, "at": time.time()}, _rows(items, lang), no_update
 
 
@@ -65,14 +66,15 @@ def _pull(cursor: dict | None, lang: str) -> tuple:
         return _first(lang)
     got = console.pull(get_redis(), cursor["ids"], engine=get_engine())
     new_cursor = {"ids": got["cursor"], "more": got["more"], "at": time.time()}
-    if not got["items"] and not got["changed"]:
+    if not (got["items"] or got["changed"] or got["gone"]):
         return new_cursor, no_update, no_update
     # `flash` marks rows that arrived while the page was open: the browser flashes and beeps for critical ones.
     rows = [{**row, "flash": True} for row in _rows(got["items"], lang)] if got["items"] else []
     # Another console acted: its new state (read from PostgreSQL, the truth) patches the rows in place.
     found = alerts_workflow.states(get_engine(), alert_ids=got["changed"])
     states = [console_rows.state_patch(a, found.get(a), lang=lang) for a in got["changed"]]
-    return new_cursor, no_update, {"rows": rows, "states": states, "at": time.time()}
+    # Complaints closed (or no longer due) leave the queue.
+    return new_cursor, no_update, {"rows": rows, "states": states, "remove": got["gone"], "at": time.time()}
 
 
 def _panel(row: dict, lang: str) -> list:

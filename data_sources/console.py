@@ -121,9 +121,11 @@ def _ordered(events: list[dict]) -> list[dict]:
     return sorted(events, key=lambda e: (_parse_ts(e["ts"]), id_key(e["entry_id"])))
 
 
-def _items(events: list[dict], now: float, before: dict[str, int] | None = None) -> list[dict]:
-    """Queue items of a batch of events; `before` holds each fire scope's level before the batch's first reading."""
+def _items(events: list[dict], now: float, before: dict[str, int] | None = None, gone: set | None = None) -> list:
+    """Queue items of a batch of events; `before` holds each fire scope's level before the batch's first reading,
+    and `gone` collects complaints that left the queue in the batch (closed, or no longer due)."""
     out: dict[str, dict] = {}
+    gone = set() if gone is None else gone
     levels = dict(before or {})
     for event in _ordered(events):
         prev = None
@@ -134,8 +136,10 @@ def _items(events: list[dict], now: float, before: dict[str, int] | None = None)
         item = classify(parsed, now=now, prev_level=prev)
         if item is not None:
             out[item["alert_id"]] = {**item, "raw": event}  # a newer complaint step replaces the older one
+            gone.discard(item["alert_id"])
         elif event["kind"] == "complaint":
             out.pop(f"complaint:{event['complaint_id']}", None)  # closed or no longer due: leaves the queue
+            gone.add(f"complaint:{event['complaint_id']}")
     return list(out.values())
 
 
@@ -210,8 +214,9 @@ def snapshot(
     events = []
     for name, rows in zip(QUEUE_STREAMS, pipe.execute(), strict=True):
         events.extend(e for e in (_decode(name, eid, f) for eid, f in rows) if e is not None)
-    before = levels_before(r, engine, events, k=k)
-    return {"items": _items(events, time.time() if now is None else now, before), "cursor": cursor}
+    before, gone = levels_before(r, engine, events, k=k), set()
+    items = _items(events, time.time() if now is None else now, before, gone)
+    return {"items": items, "gone": sorted(gone), "cursor": cursor}
 
 
 def _after(cursor: dict[str, str], name: str) -> str:
@@ -245,8 +250,9 @@ def pull(
             new_cursor[name] = entry_from(name, rows[-1][0], rows[-1][1]).entry_id
             more = more or len(rows) >= count
         events.extend(e for e in (_decode(name, eid, f) for eid, f in rows) if e is not None)
-    before = levels_before(r, engine, events, k=k)
-    return {"items": _items(events, time.time(), before), "changed": changed, "cursor": new_cursor, "more": more}
+    before, gone = levels_before(r, engine, events, k=k), set()
+    items = _items(events, time.time(), before, gone)
+    return {"items": items, "gone": sorted(gone), "changed": changed, "cursor": new_cursor, "more": more}
 
 
 def workflow_key(k: Keys) -> str:

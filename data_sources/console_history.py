@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, and_, case, func, literal, not_, or_, select
@@ -140,8 +141,11 @@ def cached_open_items(*, database_url: str, days: int = DAYS, limit: int = LIMIT
     return open_items(get_engine(database_url), days=days, limit=limit)
 
 
-def merge(history: list[dict], live: list[dict]) -> list[dict]:
-    """One item per alert id: the stream's (newer, fuller) wins over the history's."""
+def merge(history: list[dict], live: list[dict], gone: Iterable[str] = ()) -> list[dict]:
+    """One item per alert id: the stream's (newer, fuller) wins over the history's; `gone` (complaints the stream
+    saw close, which the archiver may not have written yet) leave."""
     out = {item["alert_id"]: item for item in history}
+    for alert_id in gone:
+        out.pop(alert_id, None)
     out.update({item["alert_id"]: item for item in live})
     return list(out.values())

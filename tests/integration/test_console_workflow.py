@@ -233,3 +233,27 @@ def test_console_wf013_assign_only_to_an_agency_or_an_officer_from_the_picklist(
         wf.act(engine, viewer=ANNA, alert_id=alert, action="assign", version=0, assignee="someone typed this")
     out = wf.act(engine, viewer=ANNA, alert_id=alert, action="assign", version=0, assignee="officer:t-officer")
     assert out.ok and out.state["assignee"] == "officer:t-officer"
+
+
+def test_console_wf014_closed_complaint_leaves_the_queue(rds, rkeys):
+    from datetime import UTC, datetime, timedelta
+
+    from data_sources import console, console_history, reference, streams
+    from tests import factories as f
+
+    now, unit = datetime.now(UTC), reference.load_files()["units"][0]["code"]
+    cid = f"PA-{uuid.uuid4().hex[:8]}"
+    step = lambda i, status, **kw: f.complaint(i, complaint_id=cid, status=status, unit_code=unit,  # noqa: E731
+                                               ts=now - timedelta(minutes=10 - i), received_at=now, **kw)  # fmt: skip
+    opened = step(1, "received", urgent=True).model_copy(update={"event_id": f"{cid}-1"})
+    streams.publish(rds, [opened], k=rkeys)
+    snap = console.snapshot(rds, k=rkeys)
+    assert [i["alert_id"] for i in snap["items"]] == [f"complaint:{cid}"] and snap["gone"] == []
+    closed = step(2, "resolved", urgent=True, result="đã xử lý").model_copy(update={"event_id": f"{cid}-2"})
+    streams.publish(rds, [closed], k=rkeys)
+    got = console.pull(rds, snap["cursor"], k=rkeys)
+    assert got["items"] == [] and got["gone"] == [f"complaint:{cid}"]
+    # A fresh console: the stream saw it close, so an (older) open row from PostgreSQL does not come back.
+    fresh = console.snapshot(rds, k=rkeys)
+    assert fresh["items"] == [] and fresh["gone"] == [f"complaint:{cid}"]
+    assert console_history.merge(snap["items"], fresh["items"], fresh["gone"]) == []
