@@ -323,5 +323,6 @@ def place_events(
         return []
     rows = r.xrevrange((k or keys()).stream(stream), count=PLACE_SCAN)
     found = [e for e in (_decode(stream, eid, f) for eid, f in rows) if e is not None and e.get(field) == raw[field]]
+    found.sort(key=lambda e: _parse_ts(e["ts"]), reverse=True)  # newest by event time (arrival order may differ)
     with engine.begin() as conn:
         return privacy.protect_rows(conn, viewer, found[:limit], subject="console_place", id_field="event_id")

