@@ -143,3 +143,16 @@ def test_ing_frig007_property_message_storms_all_accounted(seed):
     assert_accounted(sink, records=records)
     for alert in sink.events:
         assert alert.plate is None or normalise_plate(alert.plate) == alert.plate
+
+
+def test_ing_frig008_versions_only_move_forward():
+    from data_sources.facts import newest_versions
+    from data_sources.ingest.common import supersedes
+
+    assert supersedes("aaaa@2.000000", "bbbb@1.000000")  # changed and newer: published
+    assert not supersedes("aaaa@1.000000", "bbbb@2.000000")  # changed but older (an old capture): not
+    assert not supersedes("aaaa@3.000000", "aaaa@1.000000")  # newer but nothing changed (score only): not
+    assert supersedes("aaaa", "bbbb") and not supersedes("aaaa", "aaaa")  # unversioned events: by content
+    # In one batch, per event id: the first row unless a later one is strictly newer; no version never wins.
+    rows = [("a", 1), ("b", None), ("a", 3), ("a", 2), ("b", 5), ("b", None), ("c", None), ("c", None)]
+    assert sorted(newest_versions(rows, 1), key=str) == [("a", 3), ("b", 5), ("c", None)]
