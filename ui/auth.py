@@ -114,7 +114,8 @@ def _cached(key: str, load):
         last = cache.get(key + ":last")
         if last is None:
             raise
-        log.warning("PostgreSQL unreachable (%s); using the last known sign-in", type(exc).__name__)
+        if cache.add("auth:pg-down-logged", True, timeout=60):  # one line a minute, not one per request
+            log.warning("PostgreSQL unreachable (%s); using last known sign-ins", type(exc).__name__)
         return last or None
     cache.set(key, value or False, timeout=max(1, round(seconds)))
     cache.set(key + ":last", value or False, timeout=LAST_KNOWN_SECONDS)

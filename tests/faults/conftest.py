@@ -297,12 +297,15 @@ def archiver_proc(procs) -> Callable[..., Proc]:
 
 
 @pytest.fixture
-def web(procs, fault_env) -> Callable[[], Proc]:
-    """web() starts the Dash app (werkzeug, threaded, as a process); `.url` is its base URL, `.text()` its log."""
+def web(procs, fault_env, monkeypatch) -> Callable[[], Proc]:
+    """web() starts the Dash app as in production; `.url` is its base URL, `.text()` its log."""
 
     def start() -> Proc:
         port = free_port()
-        proc = procs("web", str(SERVE), str(port))
+        # The production web process: gunicorn.conf.py (gevent, WEB_CONCURRENCY workers) with its access log,
+        # whose status codes server_errors() reads (Flask's "Exception on ..." lines land in the same file).
+        monkeypatch.setenv("WEB_ACCESS_LOG", "-")
+        proc = procs("web", "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}")
         proc.url = f"http://127.0.0.1:{port}"
         wait_for(lambda: _http_ok(proc.url + "/login") or not proc.alive(), timeout=60, what="the app to serve")
         assert proc.alive(), proc.text()[-3000:]
