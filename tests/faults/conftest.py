@@ -30,8 +30,7 @@ from data_sources.settings import ROOT, get_settings
 from data_sources.streams import Keys
 
 DB_NAME = "ioc_faults"
-SERVE = Path(__file__).with_name("serve.py")
-# A request the server answered with 5xx, or an exception Flask logged (werkzeug's and Flask's own log formats).
+# A request the server answered with 5xx (gunicorn's access log), or an exception Flask logged.
 SERVER_ERROR = re.compile(r'" 5\d\d |Traceback \(most recent call last\)|Exception on ')
 
 
