@@ -27,7 +27,10 @@ threads = int(os.environ.get("WEB_THREADS", "16"))  # only for WEB_WORKER_CLASS=
 # Push streams end by themselves every 5 minutes (callbacks/push.py); a restart need not wait for that.
 graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "5"))
 timeout = 30
-keepalive = 5
+# Idle keep-alive connections stay open this long. A greenlet each costs little, and a client (a browser, a
+# proxy's upstream pool) that reuses a connection the server is just closing sees a failed request: a reverse
+# proxy in front should time its idle upstream connections out sooner (nginx: 60 s) than this.
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "75"))
 # gunicorn 27 opens a control socket under ~/.gunicorn by default; nothing here uses it.
 control_socket_disable = True
 accesslog = os.environ.get("WEB_ACCESS_LOG") or None  # "-" for stdout
@@ -51,8 +54,30 @@ def post_worker_init(worker) -> None:
     with app.server.test_request_context("/"):
         app._setup_server()
     if worker_class == "gevent":
+        _argon2_off_the_hub()
         import psycopg.waiting
 
         # wait_c blocks the whole worker in C while PostgreSQL answers; see the patching note above.
         if psycopg.waiting.wait is getattr(psycopg.waiting, "wait_c", None):
             worker.log.error("psycopg imported before gevent patching: queries will block every viewer")
+
+
+def _argon2_off_the_hub() -> None:
+    """Run argon2 (sign-in, ~50 ms of C per password, seconds on a busy machine) in gevent's thread pool.
+
+    A greenlet worker runs every request on one thread: a password check there stalls every push stream and
+    callback of the worker for as long as it takes, and the stall trips other requests' PostgreSQL connect
+    timeouts. argon2-cffi releases the GIL while it hashes, so in a real thread it costs only its own CPU, as
+    it did under gthread. Done here because only the gevent deployment needs it.
+    """
+    from argon2 import PasswordHasher
+    from gevent import get_hub
+
+    def off_hub(method):
+        def run(self, *args, **kwargs):
+            return get_hub().threadpool.apply(method, (self, *args), kwargs)
+
+        return run
+
+    PasswordHasher.verify = off_hub(PasswordHasher.verify)
+    PasswordHasher.hash = off_hub(PasswordHasher.hash)

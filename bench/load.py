@@ -231,6 +231,7 @@ def main(argv: list[str] | None = None) -> dict:
         "workers_cpu_pct_core": round(100 * worker_cpu / elapsed, 1),
         "other_cpu_pct_core": {name: round(100 * used(p) / elapsed, 1) for name, p in others.items()},
         "load_generator_cpu_pct_core": round(100 * used(watched[-1]) / elapsed, 1),
+        "undated_examples": Run.undated,
         "workers_restarted": sorted({w.pid for w in workers} - set(alive)),
     }
     print_stats(stats)

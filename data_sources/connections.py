@@ -27,7 +27,10 @@ def get_engine(url: str | None = None) -> Engine:
     return create_engine(
         sqlalchemy_url(url),
         pool_pre_ping=True,
-        pool_size=5,
+        # A gevent web worker runs hundreds of requests at once on this one pool (gunicorn.conf.py). Past
+        # pool_size, SQLAlchemy opens an overflow connection per checkout and closes it on return: under load
+        # that churns PostgreSQL backends (each a fork) until connects time out. Keep ten open; queue past 15.
+        pool_size=10,
         max_overflow=5,
         # Fail fast when PostgreSQL is down so pages can show a banner instead of hanging.
         connect_args={"connect_timeout": 3},
