@@ -12,20 +12,40 @@
       var marker = L.circleMarker(latlng, styles[p.k] || {radius: 5});
       if (feature.properties && feature.properties.tooltip) { marker.bindTooltip(feature.properties.tooltip); }
       return marker;
+    },
+    // A server-side cluster (ui/drill_complaints.clusters_geojson): its count over a ring of its late / open /
+    // done mix; a click zooms in two levels on it. A cell holding a single report is drawn as that report.
+    cluster: function (feature, latlng, context) {
+      var p = feature.properties || {};
+      if (!p.cluster) {
+        // A lone report: a small DOM marker in its class colour (few of them at any zoom), its id for a click.
+        var dot = L.divIcon({className: "drill-point drill-point-" + (p.k || 0), iconSize: L.point(12, 12),
+                             html: '<span data-id="' + (p.id || "") + '"></span>'});
+        var single = L.marker(latlng, {icon: dot, keyboard: false});
+        if (p.tooltip) { single.bindTooltip(p.tooltip); }
+        return single;
+      }
+      var n = p.n, late = 100 * p.late / n, open = late + 100 * p.open / n;
+      var size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : n < 10000 ? 48 : 54;
+      var shell = document.querySelector(".shell");
+      var label = n.toLocaleString(shell && shell.getAttribute("lang") === "en" ? "en-US" : "vi-VN");
+      var ring = "conic-gradient(#D55E00 0 " + late + "%, #56B4E9 " + late + "% " + open + "%, #8fa3b8 " + open + "% 100%)";
+      var icon = L.divIcon({
+        className: "marker-cluster drill-cluster", iconSize: L.point(size, size),
+        html: '<div class="drill-cluster-ring" style="background:' + ring + '"><span data-n="' + n + '">' + label +
+              "</span></div>"
+      });
+      var marker = L.marker(latlng, {icon: icon, keyboard: false, riseOnHover: true});
+      if (p.tooltip) { marker.bindTooltip(p.tooltip); }
+      marker.on("click", function () {
+        var map = marker._map;
+        if (map) { map.setView(latlng, Math.min(map.getZoom() + 2, map.getMaxZoom())); }
+      });
+      return marker;
     }
   };
 
   var clientside = {
-    // Parallel integer lists (1e-5 degree) from callbacks/complaints.py into the GeoJSON the clustered layer takes.
-    points: function (data) {
-      if (!data || !data.lat) { return {type: "FeatureCollection", features: []}; }
-      var scale = data.scale, features = new Array(data.lat.length);
-      for (var i = 0; i < data.lat.length; i++) {
-        features[i] = {type: "Feature", properties: {k: data.k[i]},
-                       geometry: {type: "Point", coordinates: [data.lon[i] / scale, data.lat[i] / scale]}};
-      }
-      return {type: "FeatureCollection", features: features};
-    },
     // The grid writes its own CSV of exactly the rows and columns it shows (sorted and filtered as on screen).
     exportCsv: function (n) {
       return n ? true : window.dash_clientside.no_update;

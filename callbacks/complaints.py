@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
+from dash.exceptions import PreventUpdate
 
 from data_sources.history import complaints
 from ui import drill_complaints as build
 from ui import ids
 from ui.auth import current_viewer
 from ui.drill_controls import now_local, read_store
-from ui.drill_nav import clicked, item_href, next_search, point_of
+from ui.drill_nav import clicked, feature_id, item_href, next_search
 from ui.i18n import pick_language
 
 F, MAP = ids.COMPLAINTS, ids.COMPLAINTS_MAP
@@ -48,33 +49,29 @@ def navigate(range_, start, end, unit, agency, unit_click, agency_click, map_cli
     return search or no_update
 
 
-# Registered before the charts: the renderer sends callbacks in this order, and the map's points are the biggest.
-@callback(Output(ids.COMPLAINTS_POINTS, "data"), Input(F.store, "data"))
-def draw_points(data):
-    """Every report received in the window, as compact integer lists for the clustered map."""
-    state, win, _ = read_store(data)
-    df = complaints.points(viewer=current_viewer(), window=win, unit=state.unit, agency=state.agency)
-    return build.points_payload(df)
-
-
-clientside_callback(
-    ClientsideFunction("drill", "points"),
+# Registered before the charts: the renderer sends callbacks in this order, and the map paints first.
+@callback(
     Output(MAP.layer, "data"),
-    Input(ids.COMPLAINTS_POINTS, "data"),
+    Input(MAP.map, "zoom"),
+    Input(MAP.map, "bounds"),
+    Input(F.store, "data"),
 )
+def draw_clusters(zoom, bounds, data):
+    """The reports of the window clustered on the server for the zoom and bounds the map reports after each move."""
+    view = build.cluster_view(zoom, bounds)
+    if view is None:
+        raise PreventUpdate  # the map reports its viewport once it has laid itself out
+    state, win, _ = read_store(data)
+    df = complaints.clusters(
+        viewer=current_viewer(), window=win, zoom=view[0], span=view[1], unit=state.unit, agency=state.agency
+    )
+    return build.clusters_geojson(df, pick_language(state.lang))
 
 
 @callback(Output(F.url, "href"), Input(MAP.layer, "clickData"), State(F.store, "data"), prevent_initial_call=True)
 def open_complaint(click, data) -> str:
-    """A report clicked on the map opens its page; a cluster click only zooms."""
-    state, win, _ = read_store(data)
-    where = point_of(click)
-    if where is None:
-        return no_update
-    found = complaints.point_at(
-        viewer=current_viewer(), window=win, lat=where[0], lon=where[1], unit=state.unit, agency=state.agency
-    )
-    return item_href("/complaints", found, data) or no_update
+    """A report clicked on the map opens its page; a cluster click only zooms (in the browser)."""
+    return item_href("/complaints", feature_id(click), data) or no_update
 
 
 @callback(

@@ -58,7 +58,6 @@ def layout(**query: str) -> html.Div:
         [
             dcc.Location(id=f.url, refresh="callback-nav"),
             dcc.Store(id=f.store, data=to_store(state, win)),
-            dcc.Store(id=ids.COMPLAINTS_POINTS),
             page_head(t("complaints.title", lang), win, lang, _trail(state, lang), note=agency_note(viewer, lang)),
             filter_bar(f, state, lang=lang, today=now.date(), scoped=bool(my_units(viewer)), **options),
             dcc.Loading(html.Div(id=ids.COMPLAINTS_KPIS, className="kpis"), type="dot", color="#4fb3ff"),

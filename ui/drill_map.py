@@ -27,6 +27,7 @@ NO_DATA = "#2a3a4c"
 # (ColorBrewer RdYlBu's warm half). Blue-grey against yellow/orange/red stays distinct under every common
 # colour-vision deficiency, and the warm steps also differ in lightness. Used for congestion, counts and the
 # fire danger levels I–V alike, so "darker red = worse" holds on every page.
+MAX_ZOOM = 19
 SEQUENTIAL = ("#2b4257", "#fee08b", "#fdae61", "#f46d43", "#d73027")
 
 
@@ -140,8 +141,14 @@ def drill_map(
     else:
         options = {"pointToLayer": js("point"), "hideout": {"styles": list(point_styles)}}
     if cluster:
-        options |= {"cluster": True, "zoomToBoundsOnClick": True, "superClusterOptions": {"radius": 60, "maxZoom": 15}}
+        # Clusters come from the server for the zoom and bounds the map reports (trackViewport); the marker
+        # function draws each with its count and mix and zooms in on a click.
+        options["pointToLayer"] = js("cluster")
     data_layer = dl.GeoJSON(id=ids.layer, data=EMPTY, **options)
+    bounds = unit_bounds(unit, focus)
+    # dash-leaflet's viewport tracking compares against the `center` prop (and fails without one); the view
+    # itself still comes from `bounds`, whose centre this is.
+    tracking = {"center": [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]} if cluster else {}
     return dl.Map(
         [
             *base,
@@ -155,9 +162,11 @@ def drill_map(
             data_layer,
         ],
         id=ids.map,
-        bounds=unit_bounds(unit, focus),
+        bounds=bounds,
         className="drill-map",
         attributionControl=False,
         preferCanvas=True,
-        trackViewport=False,
+        trackViewport=cluster,
+        maxZoom=MAX_ZOOM,
+        **tracking,
     )

@@ -27,18 +27,13 @@ def clicked(click: Mapping | None) -> str | None:
     return None
 
 
-def point_of(click: Mapping | None, scale: int = 100_000) -> tuple[int, int] | None:
-    """(lat, lon) in 1e-5 degree of a single map point clicked; None for clusters and anything else."""
-    if not isinstance(click, Mapping):
+def feature_id(click: Mapping | None) -> str | None:
+    """The id of a single map point clicked (its properties' `id`); None for clusters and anything else."""
+    props = click.get("properties") if isinstance(click, Mapping) else None
+    if not isinstance(props, Mapping) or props.get("cluster"):
         return None
-    props, geometry = click.get("properties") or {}, click.get("geometry") or {}
-    coords = geometry.get("coordinates") if isinstance(geometry, Mapping) else None
-    if not isinstance(props, Mapping) or props.get("cluster") or not isinstance(coords, list) or len(coords) != 2:
-        return None
-    try:
-        return round(float(coords[1]) * scale), round(float(coords[0]) * scale)
-    except (TypeError, ValueError):
-        return None
+    found = props.get("id")
+    return found if isinstance(found, str) and found else None
 
 
 def stored_state(data: Mapping | None) -> DrillState | None:

@@ -168,10 +168,16 @@ DRILL: dict[str, dict[str, str]] = {
     "complaints.title": {"vi": "Phản ánh hiện trường – xử lý đúng hạn", "en": "Citizen reports – handled on time?"},
     "complaints.map": {"vi": "Bản đồ phản ánh", "en": "Map of reports"},
     "complaints.map_hint": {
-        "vi": "Đỏ: trễ hạn · xanh: đang xử lý · xám: đã xong. Bấm một phường, xã để lọc; bấm một điểm để mở phản ánh.",
-        "en": "Red: late · blue: open · grey: done. Click a ward or commune to filter; click a point to open it.",
+        "vi": "Đỏ: trễ hạn · xanh: đang xử lý · xám: đã xong (vòng quanh cụm: tỷ lệ). Bấm một cụm để phóng to, một"
+        " điểm để mở phản ánh, một phường, xã để lọc.",
+        "en": "Red: late · blue: open · grey: done (a cluster's ring: the mix). Click a cluster to zoom in, a point to"
+        " open it, a ward or commune to filter.",
     },
     "complaints.map_tip": {"vi": "{unit}: {n} phản ánh", "en": "{unit}: {n} reports"},
+    "complaints.cluster_tip": {
+        "vi": "{n} phản ánh: {late} trễ hạn, {open} đang xử lý, {done} đã xong",
+        "en": "{n} reports: {late} late, {open} open, {done} done",
+    },
     "complaints.by_unit": {
         "vi": "Tỷ lệ đúng hạn theo phường, xã (15 nơi nhiều phản ánh nhất)",
         "en": "On-time share by ward / commune (15 with most reports)",

@@ -8,12 +8,14 @@ against the on-time share instead of silently dropping out of it.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Float, Integer, Select, and_, case, cast, func, literal, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from data_sources.history.common import HISTORY_TTL, ITEM_TTL, Window, frame, memoized, records
+from data_sources.history.common import HISTORY_TTL, ITEM_TTL, Window, frame, memoized, records_many
 from data_sources.history.rollups import complaint_handled
 from data_sources.schema import complaint_events, complaints
 from data_sources.viewer import Viewer, agency_scope, require_rows, scoped
@@ -33,7 +35,6 @@ BREAKDOWN = {
 }
 DUE_HORIZON = timedelta(hours=24)
 MAX_LIST = 500
-MAX_POINTS = 200_000
 
 
 def _filters(scope: Viewer, unit: str | None, agency: str | None) -> list:
@@ -170,9 +171,9 @@ def ratings(scope: Viewer, window: Window, unit: str | None = None, agency: str 
     return frame(ratings_sql(scope, window, unit, agency))
 
 
-# Positions travel as integers of 1e-5 degree (~1 m): half the bytes of decimals, and exact to look up again.
+# Positions as integers of 1e-5 degree (~1 m): reports "at the same spot" group on these from SINGLE_ZOOM on.
 SCALE = 100_000
-# Point classes of the map: late, open, closed on time (ui/drill_complaints.POINT_STYLES in that order).
+# Report classes on the map: late, open, closed on time (ui/drill_complaints.POINT_STYLES in that order).
 LATE, OPEN, DONE = 0, 1, 2
 
 
@@ -180,44 +181,85 @@ def _micro(col):
     return cast(func.round(col * SCALE), Integer)
 
 
-def points_sql(scope: Viewer, window: Window, unit: str | None, agency: str | None) -> Select:
+# Server-side clusters: reports grouped on a grid of CELL_PX-pixel squares in Web Mercator at the map's zoom.
+# Cells at zoom z+1 split those at z exactly in four, so zooming in splits a cluster and never moves a report
+# into a neighbour. From SINGLE_ZOOM on, reports group only where they share a position (to ~1 m).
+CELL_PX = 64
+SINGLE_ZOOM = 17
+MIN_ZOOM, MAX_ZOOM = 0, 22
+
+
+def _cells(zoom: int) -> int:
+    """Cells across the world at `zoom`: 256 * 2**zoom pixels / CELL_PX."""
+    return 2 ** (zoom + 8) // CELL_PX
+
+
+def cell_span(zoom: int, south: float, west: float, north: float, east: float) -> tuple[int, int, int, int]:
+    """The cell columns and rows [x0, x1] x [y0, y1] covering a lat/lon box at `zoom` (north has the lower row)."""
+    n = _cells(zoom)
+
+    def x(lon: float) -> int:
+        return min(max(int((lon + 180.0) / 360.0 * n), 0), n - 1)
+
+    def y(lat: float) -> int:
+        lat = min(max(lat, -85.05112878), 85.05112878)
+        return min(max(int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n), 0), n - 1)
+
+    return x(west), x(east), y(north), y(south)
+
+
+def clusters_sql(
+    scope: Viewer,
+    window: Window,
+    zoom: int,
+    span: tuple[int, int, int, int] | None,
+    unit: str | None,
+    agency: str | None,
+) -> Select:
+    n = _cells(zoom)
+    cx = cast(func.floor((c.c.lon + 180.0) / 360.0 * n), Integer)
+    cy = cast(func.floor((1.0 - func.asinh(func.tan(func.radians(c.c.lat))) / math.pi) / 2.0 * n), Integer)
     late = or_(closed > c.c.deadline, and_(c.c.closed_at.is_(None), c.c.deadline < window.until))
-    k = case((late, LATE), (c.c.closed_at.is_(None), OPEN), else_=DONE)
-    return (
-        select(_micro(c.c.lat).label("lat"), _micro(c.c.lon).label("lon"), k.label("k"))
+    open_ = and_(c.c.closed_at.is_(None), ~func.coalesce(late, False))
+    keys = [_micro(c.c.lat), _micro(c.c.lon)] if zoom >= SINGLE_ZOOM else [cx, cy]
+    newest = func.array_agg(aggregate_order_by(c.c.complaint_id, c.c.received_at.desc(), c.c.complaint_id))[1]
+    stmt = (
+        select(
+            func.count().label("n"),
+            func.count().filter(late).label("late"),
+            func.count().filter(open_).label("open"),
+            func.avg(c.c.lat).label("lat"),
+            func.avg(c.c.lon).label("lon"),
+            # A lone report (or, from SINGLE_ZOOM on, the newest at a spot) opens on a click.
+            (newest if zoom >= SINGLE_ZOOM else case((func.count() == 1, func.min(c.c.complaint_id)))).label("id"),
+        )
         .select_from(SOURCE)
-        .where(*_received_in(window), *_filters(scope, unit, agency))
-        .limit(MAX_POINTS)
+        .where(*_received_in(window), *_filters(scope, unit, agency), c.c.lat.is_not(None), c.c.lon.is_not(None))
+        .group_by(*keys)
     )
+    if span is not None:
+        x0, x1, y0, y1 = span
+        stmt = stmt.where(cx.between(x0, x1), cy.between(y0, y1))
+    return stmt
 
 
 @memoized(HISTORY_TTL)
-def points(scope: Viewer, window: Window, unit: str | None = None, agency: str | None = None) -> pd.DataFrame:
-    """Where each report received in the window was made: lat/lon in 1e-5 degree and its class (the map).
+def clusters(
+    scope: Viewer,
+    window: Window,
+    zoom: int,
+    span: tuple[int, int, int, int] | None = None,
+    unit: str | None = None,
+    agency: str | None = None,
+) -> pd.DataFrame:
+    """The reports received in the window, clustered for the map at `zoom` within the cells of `span` (None: all).
 
-    No ids: 50,000 of them would triple the map's payload. A click asks for the report at a point (point_at).
+    One row per non-empty cell: n, how many of them are late and open (the rest closed on time), the mean
+    position, and the id of a lone report. The counts of any zoom add up to the reports received.
     """
     require_rows(scope)
-    return frame(points_sql(scope, window, unit, agency))
-
-
-def point_at_sql(scope: Viewer, window: Window, unit: str | None, agency: str | None, lat: int, lon: int) -> Select:
-    return (
-        select(c.c.complaint_id)
-        .where(_micro(c.c.lat) == lat, _micro(c.c.lon) == lon, *_received_in(window), *_filters(scope, unit, agency))
-        .order_by(c.c.received_at.desc(), c.c.complaint_id)
-        .limit(1)
-    )
-
-
-@memoized(ITEM_TTL)
-def point_at(
-    scope: Viewer, window: Window, lat: int, lon: int, unit: str | None = None, agency: str | None = None
-) -> str | None:
-    """The newest report of the map's selection at a point (positions as in `points`), or None."""
-    require_rows(scope)
-    rows = records(point_at_sql(scope, window, unit, agency, lat, lon))
-    return rows[0]["complaint_id"] if rows else None
+    zoom = min(max(int(zoom), MIN_ZOOM), MAX_ZOOM)
+    return frame(clusters_sql(scope, window, zoom, span, unit, agency))
 
 
 def due_sql(scope: Viewer, now: datetime, unit: str | None, agency: str | None) -> Select:
@@ -276,7 +318,6 @@ def timeline_sql(scope: Viewer, complaint_id: str) -> Select:
 def detail(scope: Viewer, complaint_id: str) -> dict | None:
     """One report's snapshot and its lifecycle steps (`steps`), or None outside the viewer's scope."""
     require_rows(scope)
-    rows = records(detail_sql(scope, complaint_id))
-    if not rows:
-        return None
-    return {**rows[0], "steps": records(timeline_sql(scope, complaint_id))}
+    # Both in one round trip: the timeline is scoped like the snapshot, so it is empty whenever the snapshot is.
+    rows, steps = records_many([detail_sql(scope, complaint_id), timeline_sql(scope, complaint_id)])
+    return {**rows[0], "steps": steps} if rows else None

@@ -199,3 +199,142 @@ def test_drill006_fire_season_custom_range_and_unit_page(
     time.sleep(1.5)
     screenshot(dash_duo.driver, "drill006_fire_unit_vi")
     assert dash_duo.get_logs() == []
+
+
+CLUSTERS_JS = """
+const map = document.querySelector('#complaints-map');
+const n = [...map.querySelectorAll('.marker-cluster span[data-n]')].map(e => +e.dataset.n);
+const dots = [...map.querySelectorAll('.drill-point span[data-id]')];
+const box = map.getBoundingClientRect();
+const inside = e => { const r = e.getBoundingClientRect(), x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2;
+  return x > box.left + 20 && x < box.right - 20 && y > box.top + 20 && y < box.bottom - 20; };
+return {n: n, ids: dots.map(e => e.dataset.id), shown: dots.filter(inside).map(e => e.dataset.id),
+        total: n.reduce((a, b) => a + b, 0) + dots.length};
+"""
+
+
+def _markers(driver) -> dict:
+    return driver.execute_script(CLUSTERS_JS)
+
+
+def _settled(dash_duo, timeout: float = 20) -> dict:
+    """The map's markers once two reads a moment apart agree (the server answered the latest view)."""
+    end, last = time.time() + timeout, None
+    while time.time() < end:
+        now = _markers(dash_duo.driver)
+        if now == last and now["total"]:
+            return now
+        last = now
+        time.sleep(0.8)
+    raise AssertionError(f"the map never settled: {last}")
+
+
+def test_drill007_clustered_map_counts_add_up_and_a_click_zooms_in(dash_duo, ioc_app, cases, login, screenshot):
+    dash_duo.start_server(ioc_app, navigate=False)
+    login(dash_duo, "officer")
+    go(dash_duo, "/complaints?range=30d", "#complaints-map .marker-cluster", timeout=25)
+    kpi = dash_duo.wait_for_element("#complaints-kpis .kpi .kpi-value", timeout=20).text
+    received = int("".join(ch for ch in kpi if ch.isdigit()))
+    city = _settled(dash_duo)
+    # The whole city is in view: its clusters and lone reports are every report received in the window.
+    assert city["total"] == received and len(city["n"]) >= 3, (city, received)
+    screenshot(dash_duo.driver, "drill007_complaints_clusters_city_vi")
+    search = query(dash_duo.driver)
+
+    # A click on the biggest cluster zooms in on it (in the browser; the URL stays): it splits into smaller ones.
+    biggest = max(city["n"])
+    marker = dash_duo.driver.find_element("css selector", f"#complaints-map .marker-cluster span[data-n='{biggest}']")
+    ActionChains(dash_duo.driver).move_to_element(marker).pause(0.2).click().perform()
+    zoomed = None
+    end = time.time() + 20
+    while time.time() < end:
+        zoomed = _settled(dash_duo)
+        if zoomed != city:
+            break
+    assert zoomed != city and max(zoomed["n"] or [0]) < biggest and zoomed["total"] >= 2, (city, zoomed)
+    assert query(dash_duo.driver) == search
+    screenshot(dash_duo.driver, "drill007_complaints_clusters_zoomed_vi")
+
+    # Zoom on until lone reports show in view; a click on one opens its page.
+    for _ in range(4):
+        if zoomed["shown"]:
+            break
+        dash_duo.find_element("#complaints-map .leaflet-control-zoom-in").click()
+        time.sleep(0.6)
+        zoomed = _settled(dash_duo)
+    assert zoomed["shown"], zoomed
+    target = zoomed["shown"][0]
+    dot = dash_duo.driver.find_element("css selector", f"#complaints-map .drill-point span[data-id='{target}']")
+    ActionChains(dash_duo.driver).move_to_element(dot).pause(0.2).click().perform()
+    wait_url(dash_duo.driver, lambda _, url: f"/complaints/{target}" in url)
+    dash_duo.wait_for_element(".timeline li", timeout=15)
+    assert dash_duo.get_logs() == []
+
+
+HEADER_JS = """
+const header = document.querySelector('.shell-header');
+const links = [...header.querySelectorAll('.nav-link')];
+const parts = [...header.children].map(e => e.getBoundingClientRect());
+return {
+  nav: links.map(a => a.textContent), hrefs: links.map(a => a.getAttribute('href')),
+  title: header.querySelector('.brand-title').textContent, height: header.getBoundingClientRect().height,
+  tops: links.map(a => Math.round(a.getBoundingClientRect().top)),
+  overflow: header.scrollWidth > header.clientWidth,
+  right: Math.max(...parts.map(r => r.right)), width: header.clientWidth,
+  user: header.querySelector('.user-box').textContent,
+};
+"""
+NAV = {
+    "vi": ["Tổng quan", "Trực ban", "Giao thông", "Cháy rừng", "Camera", "Phản ánh"],
+    "en": ["Overview", "Duty console", "Traffic", "Forest fire", "Cameras", "Citizen reports"],
+}
+
+
+def _header(driver) -> dict:
+    return driver.execute_script(HEADER_JS)
+
+
+def test_drill008_header_follows_lang_in_the_url_and_fits_on_one_line(dash_duo, ioc_app, cases, login, screenshot):
+    dash_duo.start_server(ioc_app, navigate=False)
+    login(dash_duo, "officer")
+    pages = [
+        ("", "#home-cards .card", "home"),
+        ("/traffic?range=7d", "#traffic-kpis .kpi", "traffic"),
+        ("/fire?range=30d", "#fire-season g.trace.bars g.point path", "fire"),
+        ("/cameras?range=24h", "#cameras-kpis .kpi", "cameras"),
+        ("/complaints?range=30d", "#complaints-map .marker-cluster", "complaints"),
+        (f"/complaints/{cases['late_x']}?range=7d", ".timeline li", "complaint_item"),
+        (f"/cameras/{cases['cam_x']}?range=7d", "#camera-kpis .kpi", "camera_item"),
+        ("/fire/units/20161?range=30d", "#fireunit-kpis .kpi", "fire_unit"),
+    ]
+    for lang in ("vi", "en"):
+        for path, ready, name in pages:
+            sep = "&" if "?" in path else "?"
+            go(dash_duo, f"{path or '/'}{sep}lang={lang}", ready, timeout=25)
+            head = _header(dash_duo.driver)
+            assert head["nav"] == NAV[lang], (path, head)
+            assert head["title"] == ("Huế Intelligent Operations Centre" if lang == "en" else
+                                     "Trung tâm Giám sát, Điều hành Đô thị thông minh Huế"), head  # fmt: skip
+            assert ("Sign out" in head["user"]) == (lang == "en") and ("Đăng xuất" in head["user"]) == (lang == "vi")
+            # One line, nothing pushed out: every link on the same row, the header no taller than one line.
+            assert len(set(head["tops"])) == 1 and head["height"] < 60 and not head["overflow"], head
+            assert head["right"] <= head["width"] + 1, head
+            # A language chosen in the URL sticks to the navigation links.
+            assert all(h.endswith(f"?lang={lang}") for h in head["hrefs"]), head["hrefs"]
+            time.sleep(1.0)
+            screenshot(dash_duo.driver, f"drill008_{name}_{lang}")
+    # Following a header link keeps English in the page and in the header.
+    dash_duo.find_element(".shell-header .nav-link[href='/traffic?lang=en']").click()
+    wait_url(dash_duo.driver, lambda q, url: "/traffic" in url and q.get("lang") == "en")
+    dash_duo.wait_for_text_to_equal(".drill-head h1", "Traffic – congestion over time and place", timeout=15)
+    assert _header(dash_duo.driver)["nav"] == NAV["en"]
+    # Without ?lang= the header follows the cookie / setting again, like the page body.
+    go(dash_duo, "/traffic?range=7d", "#traffic-kpis .kpi")
+    assert _header(dash_duo.driver)["nav"] == NAV["vi"]
+    # A narrower screen: still one line (the title gives way first).
+    dash_duo.driver.set_window_size(1366, 900)
+    go(dash_duo, "/complaints?range=30d&lang=en", "#complaints-kpis .kpi")
+    head = _header(dash_duo.driver)
+    assert len(set(head["tops"])) == 1 and head["height"] < 60 and not head["overflow"], head
+    screenshot(dash_duo.driver, "drill008_complaints_en_1366")
+    assert dash_duo.get_logs() == []

@@ -119,11 +119,11 @@ def test_history012_a_department_head_sees_only_their_scope(world):
     assert set(cameras.by_unit_kind(viewer=head, window=WEEK).unit_code) == {ux}
     assert set(cameras.uptime(viewer=head, window=WEEK).unit_code) == {ux}
     assert set(fire.daily_levels(viewer=head, window=WEEK).unit_code) == {ux}
-    points = complaints.points(viewer=head, window=WEEK)
-    assert len(points) == 4 and sorted(points.k) == [0, 0, 1, 2]  # C2 and C3 late, C4 open, C1 done on time
-    lat, lon = int(points.lat.iloc[0]), int(points.lon.iloc[0])  # all at the factory's default position
-    assert complaints.point_at(viewer=head, window=WEEK, lat=lat, lon=lon) == "PA-C4"  # the newest there
-    assert complaints.point_at(viewer=head, window=WEEK, lat=lat + 50, lon=lon) is None
+    # All four of the head's reports sit at the factory's default position: one group at any zoom.
+    spot = complaints.clusters(viewer=head, window=WEEK, zoom=complaints.SINGLE_ZOOM).iloc[0]
+    assert (spot.n, spot.late, spot.open) == (4, 2, 1)  # C2 and C3 late, C4 open, C1 done on time
+    assert spot.id == "PA-C4"  # the newest there opens on a click
+    assert complaints.clusters(viewer=OFFICER, window=WEEK, zoom=10).n.sum() > 4
     # Asking for another unit through the filter only narrows the scope: nothing comes back.
     assert traffic.segments(viewer=head, window=WEEK, unit=world["uy"]).empty
     assert complaints.breakdown(viewer=head, window=WEEK, unit=world["uy"]).iloc[0].received == 0

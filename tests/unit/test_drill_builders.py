@@ -79,15 +79,31 @@ def test_backlog_fills_missing_buckets_with_zero():
     assert len(opened) == 48 and opened.count(4) == 1 and sum(opened) == 4
 
 
-def test_complaint_points_travel_as_compact_integer_lists():
-    df = pd.DataFrame({"lat": [1640000, 1650000], "lon": [10750000, 10760000], "k": [0, 2]})
-    assert drill_complaints.points_payload(df) == {
-        "lat": [1640000, 1650000],
-        "lon": [10750000, 10760000],
-        "k": [0, 2],
-        "scale": 100_000,
-    }
+def test_complaint_clusters_carry_counts_mix_and_lone_report_ids():
+    df = pd.DataFrame(
+        {"n": [5, 1, 1], "late": [2, 1, 0], "open": [1, 0, 0], "lat": [16.46, 16.47, 16.48],
+         "lon": [107.59, 107.6, 107.61], "id": [None, "PA-1", "PA-2"]}
+    )  # fmt: skip
+    geo = drill_complaints.clusters_geojson(df, "en")
+    first, lone_late, lone_done = (f["properties"] for f in geo["features"])
+    assert first["cluster"] is True and first["n"] == 5 and "id" not in first and "k" not in first
+    assert first["tooltip"] == "5 reports: 2 late, 1 open, 2 done"
+    assert lone_late == {**lone_late, "id": "PA-1", "k": 0} and "cluster" not in lone_late
+    assert lone_done["k"] == 2 and geo["features"][2]["geometry"]["coordinates"] == [107.61, 16.48]
     assert drill_complaints.POINT_STYLES[0]["color"] == "#D55E00"  # class 0 is late
+
+
+def test_cluster_view_pads_and_snaps_the_viewport_to_whole_cells():
+    from data_sources.history.complaints import cell_span
+
+    zoom, span = drill_complaints.cluster_view(12.0, [[16.40, 107.50], [16.50, 107.65]])
+    visible = cell_span(12, 16.40, 107.50, 16.50, 107.65)
+    assert zoom == 12 and span[0] <= visible[0] and span[1] >= visible[1] and span[2] <= visible[2]
+    assert span[3] >= visible[3] and span[0] % 8 == 0 and (span[1] + 1) % 8 == 0
+    # A short pan stays inside the same padded, snapped span: the same cache entry serves it.
+    assert drill_complaints.cluster_view(12, [[16.401, 107.502], [16.501, 107.652]])[1] == span
+    assert drill_complaints.cluster_view(None, None) is None
+    assert drill_complaints.cluster_view(12, [[16.5, 107.6], [16.4, 107.5]]) is None
 
 
 def test_timeline_orders_steps_and_places_the_deadline():

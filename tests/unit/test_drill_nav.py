@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from data_sources.history.common import LOCAL
-from ui.drill_nav import clicked, item_href, next_search, point_of
+from ui.drill_nav import clicked, feature_id, item_href, next_search
 from ui.drill_state import DrillState, to_store, window
 
 NOW = datetime(2026, 11, 23, 14, 37, tzinfo=LOCAL)
@@ -47,12 +47,12 @@ def test_item_pages_keep_the_range_and_language_but_not_the_filters():
     assert item_href("/cameras", None, data) is None
 
 
-def test_a_clicked_point_is_found_again_by_its_position():
+def test_a_clicked_report_opens_by_its_id_and_a_cluster_does_not():
     point = {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [107.58123, 16.46123]},
-        "properties": {"k": 1},
+        "properties": {"k": 1, "n": 1, "id": "PA-1"},
     }
-    assert point_of(point) == (1646123, 10758123)
-    assert point_of({"geometry": {"coordinates": [107.5, 16.4]}, "properties": {"cluster": True}}) is None
-    assert point_of(None) is None and point_of({"geometry": {"coordinates": ["x", 1]}}) is None
+    assert feature_id(point) == "PA-1"
+    assert feature_id({"properties": {"cluster": True, "id": "PA-2", "n": 3}}) is None
+    assert feature_id(None) is None and feature_id({"properties": {"id": 7}}) is None
