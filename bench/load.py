@@ -46,7 +46,9 @@ from sqlalchemy import create_engine  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._viewers import ConsoleViewer, EntryIndex, Run, WallViewer  # noqa: E402
+from bench._dashpage import Run  # noqa: E402
+from bench._push import EntryIndex  # noqa: E402
+from bench._viewers import ConsoleViewer, WallViewer  # noqa: E402
 from bench.deploy import Deployment, fresh_database  # noqa: E402
 from data_sources import auth  # noqa: E402
 from data_sources.connections import sqlalchemy_url  # noqa: E402
