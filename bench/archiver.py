@@ -105,13 +105,14 @@ def reset(engine: Engine, r: redis.Redis, k: Keys) -> None:
 def run_archiver(engine: Engine, r: redis.Redis, refs: Refs, k: Keys, *, batch: int, prefetch: int) -> dict:
     arc = Archiver(engine=engine, r=r, refs=refs, k=k, count=batch, prefetch=prefetch, block_ms=100)
     consumer = arc.consumers[ARCHIVER]
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     consumer.run(until_idle=True)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     assert group_backlog(r, ARCHIVER, k=k) == (0, 0), "archiver left entries pending or unread"
     lat = sorted(consumer.stats.latencies)
     return {
         "wall": wall,
+        "cpu": cpu,  # this process only (Redis and PostgreSQL work on the other core)
         "acked": consumer.stats.acked,
         "transactions": consumer.stats.handled,
         "p50": statistics.median(lat),
@@ -188,7 +189,8 @@ def main() -> None:
             res["ratio"] = res["arch"] / res["copy"]
             results.append(res)
             print(
-                f"run {i + 1}: archiver {res['arch']:,.0f} ev/s ({a['wall']:.2f} s, {a['transactions']} transactions, "
+                f"run {i + 1}: archiver {res['arch']:,.0f} ev/s ({a['wall']:.2f} s, "
+                f"Python CPU {a['cpu'] / len(events) * 1e6:.1f} us/event, {a['transactions']} transactions, "
                 f"batch read->ack p50 {a['p50'] * 1000:.0f} ms p95 {a['p95'] * 1000:.0f} ms) | raw COPY "
                 + ", ".join(f"{fmt} {len(events) / s:,.0f} rows/s ({s:.2f} s)" for fmt, s in copies.items())
                 + f" | ratio to the faster {res['ratio']:.2f}"
