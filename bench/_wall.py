@@ -91,13 +91,14 @@ class Stack:
                "-c", str(ROOT / "bench" / "gunicorn_conf.py"),
                "--graceful-timeout", "2", "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning"]  # fmt: skip
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
-        deadline = time.time() + 60
+        deadline = time.time() + 180  # a busy shared machine can take a minute or more to import the app twice
         while time.time() < deadline:
             try:
                 if requests.get(self.base + "/healthz", timeout=1).status_code in (200, 503):
                     return
             except requests.RequestException:
                 time.sleep(0.3)
+        self.proc.terminate()  # no orphan server left behind
         raise RuntimeError("gunicorn did not start")
 
     def publish(self, batch: list) -> float:

@@ -9,3 +9,32 @@ def post_worker_init(worker) -> None:
 
     with app.server.test_request_context("/"):
         app._setup_server()
+
+
+def post_fork(server, worker) -> None:
+    """BENCH_TRACEMALLOC=<file prefix>: each worker writes what grew in its Python heap every 2 minutes (for
+    finding a leak the soak's RSS figure shows; off by default, it slows the worker)."""
+    import os
+
+    target = os.environ.get("BENCH_TRACEMALLOC")
+    if not target:
+        return
+    import threading
+    import time
+    import tracemalloc
+
+    tracemalloc.start(10)
+
+    def dump() -> None:
+        base = None
+        while True:
+            time.sleep(120)
+            snap = tracemalloc.take_snapshot()
+            if base is not None:
+                with open(f"{target}.{os.getpid()}", "a") as out:
+                    out.write(f"--- {time.strftime('%H:%M:%S')} traced {tracemalloc.get_traced_memory()[0]}\n")
+                    for stat in snap.compare_to(base, "traceback")[:6]:
+                        out.write(f"{stat}\n" + "".join(f"    {line}\n" for line in stat.traceback.format()[-10:]))
+            base = snap
+
+    threading.Thread(target=dump, daemon=True).start()
