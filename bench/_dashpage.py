@@ -175,6 +175,7 @@ class DashPage(FastHttpUser):
         if "_pages_content" in answer:
             self.appeared(answer["_pages_content"].get("children"))
             self.page_ready()
+        self.answered(answer)
         return answer
 
     # ------------------------------------------------------------ the push channel
@@ -276,6 +277,9 @@ class DashPage(FastHttpUser):
 
     def on_wake(self, event: str, body) -> None:
         raise NotImplementedError
+
+    def answered(self, answer: dict) -> None:
+        """A callback's answer reached the page (clientside callbacks on its outputs run now)."""
 
     @task
     def view(self) -> None:

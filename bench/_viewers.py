@@ -69,7 +69,7 @@ class ConsoleViewer(DashPage):
     kind = "console"
 
     def sign_in(self) -> None:
-        self.n, self.inflight, self.again = 0, 0.0, False
+        self.n, self.inflight, self.again, self.ticks, self.down = 0, 0.0, False, 0, False
         username, password = Run.officers[Run.signed_in % len(Run.officers)]
         Run.signed_in += 1
         page = self.client.get("/login?next=/console", name="GET /login")
@@ -93,6 +93,23 @@ class ConsoleViewer(DashPage):
     def on_wake(self, event: str, body) -> None:
         self.wake()
 
+    def answered(self, answer: dict) -> None:
+        """console.js `health`: every tick, pull if a queue stream's head has passed the cursor (or Redis is back)."""
+        health = (answer.get("console-health") or {}).get("data")
+        if not isinstance(health, dict):
+            return
+        self.ticks += 1
+        if not health.get("redis"):
+            self.down = True
+            return
+        back, self.down = self.down, False
+        cursor = (self.props.get(("console-cursor", "data")) or {}).get("ids")
+        heads = health.get("heads") or {}
+        behind = any(_after(heads[name], (cursor or {}).get(name)) for name in heads) if cursor else self.ticks > 1
+        if back or behind:
+            Run.counts["console health wake"] += 1
+            self.wake()
+
     def wake(self) -> None:
         # One pull in flight (a stuck one is given up after 5 s); a wake-up meanwhile reads on after it.
         if self.inflight and time.monotonic() - self.inflight < 5:
@@ -109,3 +126,9 @@ class ConsoleViewer(DashPage):
         self.inflight = 0.0
         if (self.props.get(("console-cursor", "data")) or {}).get("more") or self.again:
             self.wake()
+
+
+def _after(a: str | None, b: str | None) -> bool:
+    """Stream id a is newer than b ("0" or missing: the start)."""
+    x, y = (tuple(int(p) for p in (str(v or "0") + "-0").split("-")[:2]) for v in (a, b))
+    return x > y
