@@ -14,7 +14,6 @@ from functools import lru_cache
 import redis
 
 from data_sources import reference, state
-from data_sources.cache import cache
 from data_sources.connections import get_redis
 from data_sources.events import STREAMS, InvalidEvent, parse_event
 from data_sources.streams import Entry, Keys, entry_from, keys
@@ -283,13 +282,32 @@ def stream_ages(r: redis.Redis, *, k: Keys | None = None) -> dict[str, float | N
     return {name: (id_key(i)[0] / 1000 if i != "0" else None) for name, i in cursor_now(r, k=k).items()}
 
 
-@cache.memoize(timeout=4)
+# Figures on the KPI tiles may be this old; also how long one decoded current state serves every wall.
+STATE_SECONDS = 4
+_STATES: OrderedDict[str, tuple[float, dict]] = OrderedDict()
+_STATES_LOCK = threading.Lock()
+
+
 def current_state(*, prefix: str) -> dict:
     """The current state decoded at most once per 4 s per worker: fifty walls on a KPI tick read Redis once.
 
-    `prefix` is part of the cache key so deployments (and test sessions) sharing a process never mix.
+    Kept in this process as the object itself, not in flask-caching: a memoized entry there gets a new key
+    each time its version key expires with it, so the old ~90 kB pickles piled up (until the cache's 500-entry
+    prune) and the server's memory grew for the first forty minutes of every run. Callers must not change it.
+    `prefix` is part of the key so deployments (and test sessions) sharing a process never mix.
     """
-    return read_current_state(get_redis(), k=Keys(prefix))
+    now = time.monotonic()
+    with _STATES_LOCK:
+        hit = _STATES.get(prefix)
+    if hit is not None and now - hit[0] < STATE_SECONDS:
+        return hit[1]
+    value = read_current_state(get_redis(), k=Keys(prefix))
+    with _STATES_LOCK:
+        _STATES[prefix] = (now, value)
+        _STATES.move_to_end(prefix)
+        while len(_STATES) > 8:
+            _STATES.popitem(last=False)
+    return value
 
 
 def read_current_state(r: redis.Redis, *, k: Keys | None = None) -> dict:

@@ -260,3 +260,15 @@ def test_an_update_is_computed_once_per_process_however_many_walls_ask_at_once(r
     assert len(prepends) == 20
     # Another language is another answer (ticker rows are text), read from the range already read.
     assert wall.shared_update(rkeys.prefix, since, until, "en", 30) is not got[0] and len(calls) == 1
+
+
+def test_current_state_is_read_once_per_few_seconds_and_kept_as_one_entry_per_prefix(rds, rkeys, live_env):
+    _publish(rds, rkeys, [f.traffic(1, ts=_now())])
+    first = live.current_state(prefix=rkeys.prefix)
+    assert live.current_state(prefix=rkeys.prefix) is first and len(first["traffic"]) == 1
+    _publish(rds, rkeys, [f.traffic(2, ts=_now(1), segment_id="SEG-0002")])
+    at, value = live._STATES[rkeys.prefix]
+    live._STATES[rkeys.prefix] = (at - live.STATE_SECONDS, value)  # as if the figures were 4 s old
+    again = live.current_state(prefix=rkeys.prefix)
+    assert again is not first and len(again["traffic"]) == 2
+    assert list(live._STATES).count(rkeys.prefix) == 1 and len(live._STATES) <= 8
