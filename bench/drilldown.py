@@ -116,15 +116,9 @@ def calls(views, items):
         )
         yield (
             "camera page",
-            "series",
-            (lambda v=v, c=camera: cam.camera_series(**v, camera_id=c)),
-            [cam.camera_series_sql(s, win, camera)],
-        )
-        yield (
-            "camera page",
-            "uptime",
-            (lambda v=v, c=camera: cam.uptime(**v, camera_id=c)),
-            [cam.uptime_sql(s, win, None, camera)],
+            "series+uptime",
+            (lambda v=v, c=camera: cam.camera_page(**v, camera_id=c)),
+            [cam.camera_series_sql(s, win, camera), cam.uptime_sql(s, win, None, camera)],
         )
         yield (
             "complaint page",
@@ -138,9 +132,12 @@ def compile_sql(engine, stmt) -> tuple[str, dict]:
     """SQL text and parameters, compiled independently of the data layer; checked equal to what it sends."""
     from data_sources.history.common import _plan
 
-    compiled = stmt.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
-    sql, params = str(compiled), compiled.params
-    _, sent, sent_params = _plan(stmt, engine.dialect)
+    # A statement, or a template and its values (what a data function runs for small, frequent queries).
+    stmt, values = stmt if isinstance(stmt, tuple) else (stmt, None)
+    # Expanded as SQLAlchemy renders it (IN lists one placeholder per value), compiled on its own here.
+    state = stmt.compile(dialect=engine.dialect).construct_expanded_state(values)
+    sql, params = state.statement, state.parameters
+    _, sent, sent_params = _plan(stmt, engine.dialect, values)
     if (sent, sent_params) != (sql, params):
         raise AssertionError(f"the data layer sends other SQL than the raw side runs:\n{sent}\n---\n{sql}")
     return sql, params

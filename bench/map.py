@@ -39,8 +39,14 @@ return n + map.querySelectorAll('.drill-point').length;
 # Installed before any page script: notes when the first cluster marker enters the DOM. Polling from the test
 # would only see it once the main thread is free again, i.e. late by however long the charts take to draw.
 OBSERVE = """
-window.__clustersAt = 0;
+window.__clustersAt = 0; window.__marks = {};
 new MutationObserver((_, observer) => {
+  const marks = window.__marks;
+  // Milestones on the way, to see where the time goes: the app shell, the map, the first chart's KPIs.
+  for (const [name, sel] of [['shell', '.shell-header'], ['map', '#complaints-map .leaflet-pane'],
+                             ['kpis', '#complaints-kpis .kpi']]) {
+    if (!marks[name] && document.querySelector(sel)) { marks[name] = performance.now(); }
+  }
   if (document.querySelector('#complaints-map .marker-cluster')) {
     window.__clustersAt = performance.now();
     observer.disconnect();
@@ -119,13 +125,34 @@ def browser():
     return driver
 
 
-def first_paint(driver, page: str, timeout: float = 30) -> float:
+MARKS = """
+const nav = performance.getEntriesByType('navigation')[0];
+return Object.assign({dom: nav.domContentLoadedEventEnd}, window.__marks);
+"""
+
+
+CALL_SPANS = """
+return performance.getEntriesByType('resource')
+  .filter(e => e.name.includes('_dash-update-component') || e.name.includes('async-') || e.name.includes('geojson'))
+  .map(e => [e.name.includes('_dash-update') ? 'cb' : e.name.split('/').pop().split('.')[0], e.startTime / 1000,
+             e.responseEnd / 1000, (e.transferSize || e.encodedBodySize || 0) / 1000]);
+"""
+
+
+def first_paint(driver, page: str, timeout: float = 30, verbose: bool = True) -> float:
     """Seconds from navigation start to the first cluster marker, measured by the page's own clock."""
     driver.get(page)
     end = time.time() + timeout
     while time.time() < end:
         found = driver.execute_script("return window.__clustersAt")
         if found:
+            marks = driver.execute_script(MARKS)
+            steps = ", ".join(f"{k} {v / 1000:.2f} s" for k, v in sorted(marks.items(), key=lambda kv: kv[1]))
+            print(f"  load: {steps}, first cluster {found / 1000:.2f} s")
+            if verbose:
+                spans = driver.execute_script(CALL_SPANS)
+                shown = ", ".join(f"{name} {a:.2f}-{b:.2f} {kb:.0f}" for name, a, b, kb in spans)
+                print(f"    requests (start-end s, kB): {shown}")
             return found / 1000
         time.sleep(0.05)
     raise RuntimeError("the map never painted a cluster")

@@ -42,8 +42,7 @@ def draw(data):
     state, win, camera_id = read_store(data)
     lang, viewer = pick_language(state.lang), current_viewer()
     camera_id = camera_id or ""
-    series = cameras.camera_series(viewer=viewer, window=win, camera_id=camera_id)
-    uptime = cameras.uptime(viewer=viewer, window=win, camera_id=camera_id)
+    series, uptime = cameras.camera_page(viewer=viewer, window=win, camera_id=camera_id)
     hits = cameras.plate_hits(viewer=viewer, window=win, camera_id=camera_id)
     return (
         build.camera_kpis(series, uptime, lang),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dash
 from dash import dcc, html
+from sqlalchemy.exc import SQLAlchemyError
 
+from data_sources.history import complaints
 from data_sources.settings import get_settings
 from ui import drill_complaints, ids
 from ui.auth import current_viewer
@@ -21,7 +23,7 @@ from ui.drill_labels import (
     unit_name,
     unit_options,
 )
-from ui.drill_map import drill_map
+from ui.drill_map import drill_map, unit_bounds
 from ui.drill_nav import DRILL_ROLES, item_search
 from ui.drill_state import parse, to_store, window
 from ui.i18n import pick_language, t
@@ -39,6 +41,16 @@ def _trail(state, lang: str) -> list:
     if len(trail) == 1:
         trail[0] = (trail[0][0], None)
     return trail
+
+
+def _first_clusters(viewer, state, win, lang: str) -> dict | None:
+    """The map's first clusters, sent with the page: it paints with the page instead of a callback later."""
+    zoom, span = drill_complaints.initial_view(unit_bounds(state.unit, my_units(viewer)))
+    try:
+        df = complaints.clusters(viewer=viewer, window=win, zoom=zoom, span=span, unit=state.unit, agency=state.agency)
+    except SQLAlchemyError:
+        return None  # PostgreSQL is down: the page still opens (its banner says so) and the map stays empty
+    return drill_complaints.clusters_geojson(df, lang)
 
 
 def layout(**query: str) -> html.Div:
@@ -72,6 +84,7 @@ def layout(**query: str) -> html.Div:
                             tile_url=get_settings().tile_url,
                             cluster=True,
                             point_styles=drill_complaints.POINT_STYLES,
+                            data=_first_clusters(viewer, state, win, lang),
                         ),
                         note=t("complaints.map_hint", lang),
                         loading=False,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -228,6 +230,37 @@ def cluster_view(zoom, bounds) -> tuple[int, tuple[int, int, int, int]] | None:
     dlat, dlon = (north - south) / 2, (east - west) / 2
     x0, x1, y0, y1 = cell_span(z, south - dlat, west - dlon, north + dlat, east + dlon)
     return z, (x0 // 8 * 8, x1 // 8 * 8 + 7, y0 // 8 * 8, y1 // 8 * 8 + 7)
+
+
+# The complaints map's box on a 1920 px screen (half the page wide, .drill-map 440 px high): the first view is
+# clustered for the zoom Leaflet will pick to fit its bounds into it. Another screen reports its own view and
+# gets its clusters a moment later.
+MAP_SIZE = (880, 440)
+
+
+def fit_zoom(bounds, size: tuple[int, int] = MAP_SIZE) -> int:
+    """The zoom at which Leaflet's fitBounds shows `bounds` [[s, w], [n, e]] whole in a `size` (px) map."""
+    (south, west), (north, east) = bounds
+
+    def y(lat: float) -> float:
+        return (1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0
+
+    for zoom in range(MAX_ZOOM, MIN_ZOOM, -1):
+        world = 256 * 2**zoom
+        if (east - west) / 360.0 * world <= size[0] and (y(south) - y(north)) * world <= size[1]:
+            return zoom
+    return MIN_ZOOM
+
+
+def initial_view(bounds) -> tuple[int, tuple[int, int, int, int]]:
+    """(zoom, span) of the map's first view, as cluster_view would get it once the map reports itself."""
+    zoom = fit_zoom(bounds)
+    (south, west), (north, east) = bounds
+    # fitBounds centres the bounds; the map shows more than them along the looser axis.
+    lat_c, lon_c = (south + north) / 2, (west + east) / 2
+    half_lon = MAP_SIZE[0] / (256 * 2**zoom) * 360.0 / 2
+    half_lat = max((north - south) / 2, half_lon * MAP_SIZE[1] / MAP_SIZE[0])
+    return cluster_view(zoom, [[lat_c - half_lat, lon_c - half_lon], [lat_c + half_lat, lon_c + half_lon]])
 
 
 def clusters_geojson(df: pd.DataFrame, lang: str) -> dict:

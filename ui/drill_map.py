@@ -130,10 +130,12 @@ def drill_map(
     lines: bool = False,
     forest: bool = False,
     point_styles: Sequence[dict] = (),
+    data: dict | None = None,
 ) -> dl.Map:
     """Basemap (vector from assets/geo, plus TILE_URL if set), clickable units, the selection and one data layer.
 
     The view opens on the selected unit, else on `focus` (a department head's units), else on the whole city.
+    `data` fills the data layer from the start (else a callback does).
     """
     base = [dl.TileLayer(url=tile_url, maxZoom=18)] if tile_url else []
     if lines:
@@ -144,7 +146,7 @@ def drill_map(
         # Clusters come from the server for the zoom and bounds the map reports (trackViewport); the marker
         # function draws each with its count and mix and zooms in on a click.
         options["pointToLayer"] = js("cluster")
-    data_layer = dl.GeoJSON(id=ids.layer, data=EMPTY, **options)
+    data_layer = dl.GeoJSON(id=ids.layer, data=data or EMPTY, **options)
     bounds = unit_bounds(unit, focus)
     # dash-leaflet's viewport tracking compares against the `center` prop (and fails without one); the view
     # itself still comes from `bounds`, whose centre this is.

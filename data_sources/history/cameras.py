@@ -7,7 +7,7 @@ from sqlalchemy import Select, Table, and_, func, literal, select, union_all
 
 from data_sources import privacy
 from data_sources.connections import get_engine
-from data_sources.history.common import HISTORY_TTL, ITEM_TTL, Window, bucket_of, frame, memoized, records
+from data_sources.history.common import HISTORY_TTL, ITEM_TTL, Window, bucket_of, frame, frames, memoized, records
 from data_sources.history.rollups import (
     STATUS_TYPES,
     camera_alerts_daily,
@@ -215,3 +215,12 @@ def camera_series_sql(scope: Viewer, window: Window, camera_id: str) -> Select:
 def camera_series(scope: Viewer, window: Window, camera_id: str) -> pd.DataFrame:
     """One camera's alerts per bucket and kind."""
     return frame(camera_series_sql(scope, window, camera_id))
+
+
+@memoized(HISTORY_TTL)
+def camera_page(scope: Viewer, window: Window, camera_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One camera's series and its uptime row, in one round trip (the item page draws both at once)."""
+    series, uptime_row = frames(
+        [camera_series_sql(scope, window, camera_id), uptime_sql(scope, window, None, camera_id)]
+    )
+    return series, uptime_row

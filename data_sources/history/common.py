@@ -181,8 +181,12 @@ class _Plan:
     converters_known: bool = False
 
 
-def _plan(stmt: Executable, dialect) -> tuple[_Plan, str, dict]:
-    """The compiled statement for `stmt` (compiled once per shape) with this statement's SQL and parameters."""
+def _plan(stmt: Executable, dialect, values: dict | None = None) -> tuple[_Plan, str, dict]:
+    """The compiled statement for `stmt` (compiled once per shape) with this statement's SQL and parameters.
+
+    `values` sets named bind parameters: a statement template built once (functools.lru_cache per shape) and
+    run with this call's values skips building and keying the statement again (~0.1-1 ms in SQLAlchemy).
+    """
     cache_key = stmt._generate_cache_key()
     plan = _PLANS.get(cache_key.key) if cache_key is not None else None
     if plan is None:
@@ -193,7 +197,7 @@ def _plan(stmt: Executable, dialect) -> tuple[_Plan, str, dict]:
             _PLANS[cache_key.key] = plan
     compiled = plan.compiled
     extracted = cache_key.bindparams if cache_key is not None else None
-    params = compiled.construct_params(extracted_parameters=extracted, _no_postcompile=True)
+    params = compiled.construct_params(values, extracted_parameters=extracted, _no_postcompile=True)
     if compiled.post_compile_params or compiled.literal_execute_params:
         # IN (...) over a dept_head's units: one placeholder per unit, as SQLAlchemy itself would render.
         state = compiled._process_parameters_for_postcompile(params)
@@ -235,7 +239,11 @@ def _fetch(conn: psycopg.Connection, plans: list[tuple[_Plan, str, dict]]) -> li
             cur.close()
 
 
-def run_many(stmts: list[Executable], engine: Engine | None = None) -> list[tuple[list[str], list[list]]]:
+# A statement, or a statement template and the values of its named bind parameters.
+Query = Executable | tuple[Executable, dict]
+
+
+def run_many(stmts: list[Query], engine: Engine | None = None) -> list[tuple[list[str], list[list]]]:
     """Run SELECTs on one pooled psycopg connection: per statement, column keys and the values column by column.
 
     SQLAlchemy builds and compiles each statement (bound parameters, compiled once per shape); the round trip
@@ -243,7 +251,7 @@ def run_many(stmts: list[Executable], engine: Engine | None = None) -> list[tupl
     Errors surface as SQLAlchemy's exceptions, like any other data call.
     """
     engine = engine or history_engine()
-    plans = [_plan(stmt, engine.dialect) for stmt in stmts]
+    plans = [_plan(q[0], engine.dialect, q[1]) if isinstance(q, tuple) else _plan(q, engine.dialect) for q in stmts]
     sql, params = plans[0][1], plans[0][2]  # what an error message names
     for attempt in (1, 2):
         try:
@@ -275,7 +283,7 @@ def run_many(stmts: list[Executable], engine: Engine | None = None) -> list[tupl
     return out
 
 
-def run(stmt: Executable, engine: Engine | None = None) -> tuple[list[str], list[list]]:
+def run(stmt: Query, engine: Engine | None = None) -> tuple[list[str], list[list]]:
     """Run one SELECT (see run_many): column keys and the values column by column."""
     return run_many([stmt], engine)[0]
 
@@ -284,18 +292,23 @@ def _dicts(keys: list[str], columns: list[list]) -> list[dict]:
     return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
-def frame(stmt: Executable, engine: Engine | None = None) -> pd.DataFrame:
+def frame(stmt: Query, engine: Engine | None = None) -> pd.DataFrame:
     """Run a SELECT and return its rows as a DataFrame (columns named as in the statement)."""
     keys, columns = run(stmt, engine)
     # From lists of columns: handing pandas row objects costs ~10 us a row in attribute probes.
     return pd.DataFrame(dict(zip(keys, columns, strict=True)), columns=keys)
 
 
-def records(stmt: Executable, engine: Engine | None = None) -> list[dict]:
+def frames(stmts: list[Query], engine: Engine | None = None) -> list[pd.DataFrame]:
+    """Run several SELECTs in one round trip and return each one's rows as a DataFrame."""
+    return [pd.DataFrame(dict(zip(k, c, strict=True)), columns=k) for k, c in run_many(stmts, engine)]
+
+
+def records(stmt: Query, engine: Engine | None = None) -> list[dict]:
     """Run a SELECT and return plain dicts."""
     return _dicts(*run(stmt, engine))
 
 
-def records_many(stmts: list[Executable], engine: Engine | None = None) -> list[list[dict]]:
+def records_many(stmts: list[Query], engine: Engine | None = None) -> list[list[dict]]:
     """Run several SELECTs in one round trip and return each one's plain dicts."""
     return [_dicts(keys, columns) for keys, columns in run_many(stmts, engine)]

@@ -8,14 +8,15 @@ against the on-time share instead of silently dropping out of it.
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Float, Integer, Select, and_, case, cast, func, literal, or_, select, tuple_
+from sqlalchemy import Float, Integer, Select, and_, bindparam, case, cast, func, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from data_sources.history.common import HISTORY_TTL, ITEM_TTL, Window, frame, memoized, records_many
+from data_sources.history.common import HISTORY_TTL, ITEM_TTL, Query, Window, frame, memoized, records_many
 from data_sources.history.rollups import complaint_handled
 from data_sources.schema import complaint_events, complaints
 from data_sources.viewer import Viewer, agency_scope, require_rows, scoped
@@ -208,6 +209,19 @@ def cell_span(zoom: int, south: float, west: float, north: float, east: float) -
     return x(west), x(east), y(north), y(south)
 
 
+def span_bounds(zoom: int, span: tuple[int, int, int, int]) -> tuple[float, float, float, float]:
+    """(south, west, north, east) edges of the cells [x0, x1] x [y0, y1] at `zoom` (inverse of cell_span)."""
+    n, (x0, x1, y0, y1) = _cells(zoom), span
+
+    def lon(x: int) -> float:
+        return x / n * 360.0 - 180.0
+
+    def lat(y: int) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1.0 - 2.0 * y / n))))
+
+    return lat(y1 + 1), lon(x0), lat(y0), lon(x1 + 1)
+
+
 def clusters_sql(
     scope: Viewer,
     window: Window,
@@ -238,8 +252,10 @@ def clusters_sql(
         .group_by(*keys)
     )
     if span is not None:
-        x0, x1, y0, y1 = span
-        stmt = stmt.where(cx.between(x0, x1), cy.between(y0, y1))
+        # As plain lat/lon ranges (the cells' edges): the planner estimates those, where a filter on the cell
+        # expressions looked like one row and got a nested loop and a sort spilled to disk (0.4 s at 58 k).
+        south, west, north, east = span_bounds(zoom, span)
+        stmt = stmt.where(c.c.lon >= west, c.c.lon < east, c.c.lat > south, c.c.lat <= north)
     return stmt
 
 
@@ -290,12 +306,22 @@ def due(scope: Viewer, now: datetime, unit: str | None = None, agency: str | Non
     return frame(due_sql(scope, now, unit, agency))
 
 
-def detail_sql(scope: Viewer, complaint_id: str) -> Select:
-    stmt = select(c, h.c.handled_at).select_from(SOURCE).where(c.c.complaint_id == complaint_id)
+# Item-page statements are templates, one per scope (functools.lru_cache), run with the report's id.
+COMPLAINT_ID = bindparam("complaint_id", None)
+
+
+@functools.lru_cache(maxsize=256)
+def _detail(scope: Viewer) -> Select:
+    stmt = select(c, h.c.handled_at).select_from(SOURCE).where(c.c.complaint_id == COMPLAINT_ID)
     return scoped(stmt, agency_scope(scope, agency_col=c.c.agency_code, unit_col=c.c.unit_code))
 
 
-def timeline_sql(scope: Viewer, complaint_id: str) -> Select:
+def detail_sql(scope: Viewer, complaint_id: str) -> Query:
+    return _detail(scope), {"complaint_id": complaint_id}
+
+
+@functools.lru_cache(maxsize=256)
+def _timeline(scope: Viewer) -> Select:
     e = complaint_events
     stmt = (
         select(
@@ -307,11 +333,15 @@ def timeline_sql(scope: Viewer, complaint_id: str) -> Select:
             e.c.payload["deadline"].astext.label("deadline"),
         )  # fmt: skip
         .join(c, c.c.complaint_id == e.c.complaint_id)
-        .where(e.c.complaint_id == complaint_id)
+        .where(e.c.complaint_id == COMPLAINT_ID)
         .order_by(e.c.ts, e.c.event_id)
     )
     # Scoped by the report's current owner: a step handled before a re-dispatch stays visible to the new owner.
     return scoped(stmt, agency_scope(scope, agency_col=c.c.agency_code, unit_col=c.c.unit_code))
+
+
+def timeline_sql(scope: Viewer, complaint_id: str) -> Query:
+    return _timeline(scope), {"complaint_id": complaint_id}
 
 
 @memoized(ITEM_TTL)
