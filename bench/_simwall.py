@@ -85,7 +85,7 @@ class SimWall(threading.Thread):
             push = f"{self.base}/wall/push?lang={self.config['lang']}&ticker={self.config['ticker']}"
             with self.s.get(push, stream=True, timeout=(5, 30)) as stream:
                 event = ""
-                for line in stream.iter_lines(decode_unicode=True):
+                for line in stream.iter_lines(chunk_size=16384, decode_unicode=True):
                     if self.stop.is_set():
                         return
                     if line.startswith("event: "):

@@ -21,6 +21,16 @@ import redis
 from _simwall import run_sims
 from _wall import OBSERVER, Stack, alert, chromium, city, open_wall, percentile
 
+RECEIVED = """
+window.__recv = [];
+window.iocWall.es.addEventListener('update', function (e) {
+  var t = Date.now(), m = JSON.parse(e.data), ids = [];
+  ((m.live || {}).operations || []).forEach(function (op) {
+    if (op.operation === 'Prepend') { ids.push(op.params.value[0]); } });
+  window.__recv.push([t, ids]);
+});
+"""
+
 
 class RawReader(threading.Thread):
     """XREAD BLOCK on its own connection: when each entry could have been read straight from Redis."""
@@ -45,6 +55,8 @@ class RawReader(threading.Thread):
 
 def run(stack: Stack, driver, *, paced: int, burst: int, rate: float, tag: str, sims=None) -> dict:
     driver.execute_script(OBSERVER)
+    # When each ready-made update reached the page (before it was applied and drawn): splits the time.
+    driver.execute_script(RECEIVED)
     before = driver.execute_script("return [window.iocWall.n, window.iocWall.pushed]")
     raw = RawReader(stack)
     raw.start()
@@ -64,6 +76,7 @@ def run(stack: Stack, driver, *, paced: int, burst: int, rate: float, tag: str, 
     time.sleep(5 if sims else 0)  # the simulated walls answer on their own clock: give the slowest its time
     raw.stop.set()
     page_seen = driver.execute_script("return window.__seen")
+    received = {i: t for t, ids in driver.execute_script("return window.__recv") for i in ids}
     counts = driver.execute_script("return [window.iocWall.n, window.iocWall.pushed]")
     sim_out = sims() if sims else []
     sim_seen = [s["seen"] for s in sim_out]
@@ -72,6 +85,7 @@ def run(stack: Stack, driver, *, paced: int, burst: int, rate: float, tag: str, 
         "sim_counts": [sum(s["pulls"] for s in sim_out), sum(s["pushed"] for s in sim_out)],
         "published": published,
         "page": {k: page_seen[k] / 1000 - t for k, t in published.items() if k in page_seen},
+        "received": {k: received[k] / 1000 - t for k, t in published.items() if k in received},
         "burst_ids": {e.event_id for e in batch},
         "raw": {k: raw.seen[k] - t for k, t in published.items() if k in raw.seen},
         "sims": [{k: seen[k] - t for k, t in published.items() if k in seen} for seen in sim_seen],
@@ -93,7 +107,10 @@ def report(title: str, result: dict) -> None:
     burst = result["burst_ids"]
     print(f"\n{title}")
     print(line("Chromium wall, all events", result["page"], total))
+    paced = {k: v for k, v in result["page"].items() if k not in burst}
+    print(line("Chromium wall, paced events only", paced, total - len(burst)))
     print(line("Chromium wall, 200-event burst", {k: v for k, v in result["page"].items() if k in burst}, len(burst)))
+    print(line("  of which: message at the page", result["received"], total))
     print(line("raw Redis XADD -> XREAD (same run)", result["raw"], total))
     pulls, pushed = result["page_counts"]
     print(f"  {'':<34} Chromium wall: {pushed} ready-made updates applied, {pulls} pulls")
