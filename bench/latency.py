@@ -112,6 +112,10 @@ def report(title: str, result: dict) -> None:
     print(line("Chromium wall, 200-event burst", {k: v for k, v in result["page"].items() if k in burst}, len(burst)))
     print(line("  of which: message at the page", result["received"], total))
     print(line("raw Redis XADD -> XREAD (same run)", result["raw"], total))
+    page, raw = [v * 1000 for v in result["page"].values()], [v * 1000 for v in result["raw"].values()]
+    if page and raw:
+        print(f"  {'ratio wall / raw Redis':<34} p50 {percentile(page, 50) / percentile(raw, 50):.1f}x  "
+              f"p95 {percentile(page, 95) / percentile(raw, 95):.1f}x")  # fmt: skip
     pulls, pushed = result["page_counts"]
     print(f"  {'':<34} Chromium wall: {pushed} ready-made updates applied, {pulls} pulls")
     if result["sims"]:
