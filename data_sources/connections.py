@@ -43,9 +43,12 @@ def get_redis(url: str | None = None) -> redis.Redis:
     url = url or get_settings().redis_url
     if not url:
         raise RuntimeError("REDIS_URL is not set: start through manage.py, which fills it in")
+    # redis-py 8 caps a pool at 100 connections and fails past that; a gevent web worker can have several
+    # hundred requests in flight (gunicorn.conf.py), each holding one for a command or two.
     return redis.Redis.from_url(
-        url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=10, decode_responses=False
-    )
+        url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=10, decode_responses=False,
+        max_connections=1000,
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=4)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -106,6 +107,31 @@ def _cached(key: str, load):
     hit = cache.get(key)
     if hit is not None:
         return hit or None
+    # One load per key at a time in this process: under gevent hundreds of requests can miss together when the
+    # entry expires, and each would queue for a PostgreSQL connection (bench/load.py saw the pool run dry).
+    with _LOADING_LOCK:
+        loading = _LOADING.get(key)
+        if loading is None:
+            _LOADING[key] = threading.Event()
+    if loading is not None:
+        loading.wait(5)
+        hit = cache.get(key)
+        if hit is not None:
+            return hit or None
+        return _load_cached(key, load, seconds)  # the first load failed or is stuck: try ourselves
+    try:
+        return _load_cached(key, load, seconds)
+    finally:
+        with _LOADING_LOCK:
+            _LOADING.pop(key).set()
+
+
+# Keys being loaded from PostgreSQL right now in this process, and the lock that guards the table.
+_LOADING: dict[str, threading.Event] = {}
+_LOADING_LOCK = threading.Lock()
+
+
+def _load_cached(key: str, load, seconds: float):
     try:
         value = load()
     except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
