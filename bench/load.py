@@ -16,7 +16,9 @@ monkey.patch_all()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import logging  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import secrets  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -56,6 +58,7 @@ from data_sources.events import STREAMS  # noqa: E402
 from data_sources.streams import Keys  # noqa: E402
 
 DB_NAME = "ioc_bench_load"
+URL_RE = re.compile(r"URL \S+")
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -153,8 +156,9 @@ def main(argv: list[str] | None = None) -> dict:
     errors: Counter = Counter()
 
     def count_errors(request_type, name, exception, **_):
-        if exception is not None:
-            errors[f"{request_type} {name}: {str(exception)[:140]}"] += 1
+        if exception is not None:  # one kind per message, whatever URL (and endId) it names
+            what = URL_RE.sub("URL", str(exception))[:140]
+            errors[f"{request_type} {name}: {what}"] += 1
 
     def count_user_errors(user_instance, exception, tb):
         errors[f"viewer {type(user_instance).__name__}: {exception!r}"[:160]] += 1
@@ -246,6 +250,10 @@ def main(argv: list[str] | None = None) -> dict:
         "undated_examples": Run.undated,
         "workers_restarted": sorted({w.pid for w in workers} - set(alive)),
     }
+    table = logging.getLogger("locust.stats_logger")  # locust prints its tables through this logger
+    table.addHandler(logging.StreamHandler(sys.stdout))
+    table.setLevel(logging.INFO)
+    table.propagate = False
     print_stats(stats)
     print_percentile_stats(stats)
     report(figures)
