@@ -29,8 +29,23 @@
     var es = new EventSource(S.cfg.push);
     S.es = es;
     es.addEventListener("ready", wake);
-    es.addEventListener("changed", wake);
-    es.addEventListener("update", wake);  // the wall's ready-made updates are not for us: only a wake-up here
+    es.addEventListener("changed", wakeIfQueued);
+    es.addEventListener("update", wakeIfQueued);  // the wall's ready-made updates are not for us: only a wake-up
+  }
+
+  // Most of the feed is traffic readings, which never queue anything: a message whose queue streams have not
+  // passed our cursor needs no pull (at 50 events/s that is most of them). Anything unreadable still wakes.
+  var QUEUED = ["camera", "fire", "complaint"];
+  function wakeIfQueued(e) {
+    var ids = null;
+    try {
+      var d = JSON.parse(e.data);
+      ids = d && typeof d.to === "object" ? d.to : d;
+    } catch (err) {
+      ids = null;
+    }
+    if (!S.cursor || !ids || typeof ids !== "object") { wake(); return; }
+    if (QUEUED.some(function (name) { return ids[name] !== undefined && after(ids[name], S.cursor[name]); })) { wake(); }
   }
 
   // ---------------------------------------------------------------- sound

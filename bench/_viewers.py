@@ -11,6 +11,7 @@ import time
 from urllib.parse import urlencode
 
 from bench._dashpage import CSRF_RE, DashPage, Run
+from data_sources.console import QUEUE_STREAMS as QUEUED
 
 
 class WallViewer(DashPage):
@@ -91,6 +92,12 @@ class ConsoleViewer(DashPage):
         self.tab.spawn(self.pull)
 
     def on_wake(self, event: str, body) -> None:
+        """console.js `wakeIfQueued`: a message whose queue streams have not passed the cursor pulls nothing."""
+        ids = body.get("to") if event == "update" and isinstance(body, dict) else body
+        cursor = (self.props.get(("console-cursor", "data")) or {}).get("ids")
+        if event != "ready" and cursor and isinstance(ids, dict) and not _passed(ids, cursor):
+            Run.counts["console wake skipped"] += 1
+            return
         self.wake()
 
     def answered(self, answer: dict) -> None:
@@ -126,6 +133,11 @@ class ConsoleViewer(DashPage):
         self.inflight = 0.0
         if (self.props.get(("console-cursor", "data")) or {}).get("more") or self.again:
             self.wake()
+
+
+def _passed(ids: dict, cursor: dict) -> bool:
+    """Has any queue stream in `ids` moved past the cursor?"""
+    return any(name in ids and _after(ids[name], cursor.get(name)) for name in QUEUED)
 
 
 def _after(a: str | None, b: str | None) -> bool:
