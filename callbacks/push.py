@@ -93,6 +93,8 @@ def register(server: Flask) -> None:
     def wall_push() -> Response:
         """text/event-stream of wake-ups for /wall."""
         prefix = get_settings().redis_prefix
-        stream = wake_ups(feed_for(server, prefix), render=update_renderer(prefix, request.args))
+        # ?wake=only (the console): wake-ups with the ids they reach, no rendered wall Patch it would throw away.
+        render = None if request.args.get("wake") == "only" else update_renderer(prefix, request.args)
+        stream = wake_ups(feed_for(server, prefix), render=render)
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}  # no proxy buffering of the stream
         return Response(stream, mimetype="text/event-stream", headers=headers)

@@ -35,7 +35,7 @@ def js_config(lang: str) -> dict:
         "root": ids.CONSOLE_ROOT,
         "comment": ids.CONSOLE_COMMENT,
         "ack": ids.console_action("acknowledge"),
-        "push": dash.get_relative_path("/wall/push"),
+        "push": dash.get_relative_path("/wall/push") + "?wake=only",  # wake-ups only: no wall Patch bodies
         "text": {s: t(f"console.sound.{s}", lang) for s in ("on", "muted", "blocked")},
     }
 
