@@ -10,6 +10,7 @@ from ui import ids
 from ui.auth import current_viewer
 from ui.drill_controls import now_local, read_store
 from ui.drill_nav import next_search
+from ui.drill_outage import on_drill_error
 from ui.i18n import pick_language
 
 F = ids.CAMERA
@@ -36,6 +37,7 @@ def navigate(range_, start, end, data) -> str:
     Output(ids.CAMERA_SERIES, "figure"),
     Output(ids.CAMERA_PLATES_GRID.grid, "rowData"),
     Input(F.store, "data"),
+    on_error=on_drill_error,
 )
 def draw(data):
     """KPI tiles, alerts over time, and the camera's plate hits (masked unless cleared, then audited)."""

@@ -10,6 +10,7 @@ from ui import ids
 from ui.auth import current_viewer
 from ui.drill_controls import now_local, read_store
 from ui.drill_nav import clicked, item_href, next_search
+from ui.drill_outage import on_drill_error
 from ui.i18n import pick_language
 
 F, MAP = ids.CAMERAS, ids.CAMERAS_MAP
@@ -62,6 +63,7 @@ def open_camera(bar_click, map_click, data) -> str:
     Output(ids.CAMERAS_UPTIME_GRID.grid, "rowData"),
     Output(MAP.layer, "data"),
     Input(F.store, "data"),
+    on_error=on_drill_error,
 )
 def draw_kinds(data):
     """Alerts by kind and by unit (bars and map colours), uptime (grid and camera points), and the KPI tiles."""
@@ -80,7 +82,7 @@ def draw_kinds(data):
     )
 
 
-@callback(Output(ids.CAMERAS_HOURS, "figure"), Input(F.store, "data"))
+@callback(Output(ids.CAMERAS_HOURS, "figure"), Input(F.store, "data"), on_error=on_drill_error)
 def draw_hours(data):
     """Alerts by hour of day."""
     state, win, _ = read_store(data)
@@ -89,7 +91,7 @@ def draw_hours(data):
     )
 
 
-@callback(Output(ids.CAMERAS_TOP, "figure"), Input(F.store, "data"))
+@callback(Output(ids.CAMERAS_TOP, "figure"), Input(F.store, "data"), on_error=on_drill_error)
 def draw_top(data):
     """The busiest cameras."""
     state, win, _ = read_store(data)
@@ -98,7 +100,7 @@ def draw_top(data):
     )
 
 
-@callback(Output(ids.CAMERAS_PLATES_GRID.grid, "rowData"), Input(F.store, "data"))
+@callback(Output(ids.CAMERAS_PLATES_GRID.grid, "rowData"), Input(F.store, "data"), on_error=on_drill_error)
 def draw_plates(data):
     """Watch-list plate hits, masked by the data layer unless the viewer is cleared (then audited)."""
     state, win, _ = read_store(data)

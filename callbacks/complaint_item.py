@@ -10,6 +10,7 @@ from ui import ids
 from ui.auth import current_viewer
 from ui.drill_controls import crumbs, not_found, now_local, page_link, read_store
 from ui.drill_labels import unit_name
+from ui.drill_outage import on_drill_error
 from ui.i18n import pick_language, t
 
 
@@ -17,6 +18,7 @@ from ui.i18n import pick_language, t
     Output(ids.COMPLAINT_DETAIL, "children"),
     Output(ids.COMPLAINT_TIMELINE, "children"),
     Input(ids.COMPLAINT_STORE, "data"),
+    on_error=on_drill_error,
 )
 def draw(data):
     """The report's heading, facts and timeline; the same "not found" whether missing or out of scope."""

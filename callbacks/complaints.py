@@ -11,6 +11,7 @@ from ui import ids
 from ui.auth import current_viewer
 from ui.drill_controls import now_local, read_store
 from ui.drill_nav import clicked, feature_id, item_href, next_search
+from ui.drill_outage import on_drill_error
 from ui.i18n import pick_language
 
 F, MAP = ids.COMPLAINTS, ids.COMPLAINTS_MAP
@@ -55,6 +56,7 @@ def navigate(range_, start, end, unit, agency, unit_click, agency_click, map_cli
     Input(MAP.map, "zoom"),
     Input(MAP.map, "bounds"),
     Input(F.store, "data"),
+    on_error=on_drill_error,
 )
 def draw_clusters(zoom, bounds, data):
     """The reports of the window clustered on the server for the zoom and bounds the map reports after each move."""
@@ -82,6 +84,7 @@ def open_complaint(click, data) -> str:
     Output(ids.COMPLAINTS_CHANNELS, "figure"),
     Output(ids.COMPLAINTS_RATINGS, "figure"),
     Input(F.store, "data"),
+    on_error=on_drill_error,
 )
 def draw_summary(data):
     """KPIs, on time per agency (bars and table), by category, by channel, satisfaction: one scan, one answer."""
@@ -99,7 +102,9 @@ def draw_summary(data):
     )
 
 
-@callback(Output(ids.COMPLAINTS_UNITS, "figure"), Output(MAP.units, "data"), Input(F.store, "data"))
+@callback(
+    Output(ids.COMPLAINTS_UNITS, "figure"), Output(MAP.units, "data"), Input(F.store, "data"), on_error=on_drill_error
+)
 def draw_units(data):
     """On-time share per unit (bars) and reports received per unit (map colours)."""
     state, win, _ = read_store(data)
@@ -108,7 +113,7 @@ def draw_units(data):
     return build.on_time_bars(df, lang, by="unit", selected=state.unit), build.units_geojson(df, lang)
 
 
-@callback(Output(ids.COMPLAINTS_BACKLOG, "figure"), Input(F.store, "data"))
+@callback(Output(ids.COMPLAINTS_BACKLOG, "figure"), Input(F.store, "data"), on_error=on_drill_error)
 def draw_backlog(data):
     """Open and overdue reports over the window."""
     state, win, _ = read_store(data)
@@ -116,7 +121,7 @@ def draw_backlog(data):
     return build.backlog_figure(df, win, pick_language(state.lang))
 
 
-@callback(Output(ids.COMPLAINTS_DUE_GRID.grid, "rowData"), Input(F.store, "data"))
+@callback(Output(ids.COMPLAINTS_DUE_GRID.grid, "rowData"), Input(F.store, "data"), on_error=on_drill_error)
 def draw_due(data):
     """Open reports overdue or due within 24 h (as of now, whatever the window)."""
     state, _, _ = read_store(data)

@@ -10,6 +10,7 @@ from ui import ids
 from ui.auth import current_viewer
 from ui.drill_controls import now_local, read_store
 from ui.drill_nav import clicked, next_search
+from ui.drill_outage import on_drill_error
 from ui.i18n import pick_language
 
 F, MAP = ids.FIRE, ids.FIRE_MAP
@@ -51,6 +52,7 @@ def navigate(range_, start, end, unit, season_click, levels_click, map_click, da
     Output(MAP.layer, "data"),
     Output(ids.FIRE_GRID.grid, "rowData"),
     Input(F.store, "data"),
+    on_error=on_drill_error,
 )
 def draw_levels(data):
     """Danger levels per unit and day, days at IV+ this season, unit colours and hotspots on the map, the KPIs."""

@@ -10,6 +10,7 @@ from ui import ids
 from ui.auth import current_viewer
 from ui.drill_controls import now_local, read_store
 from ui.drill_nav import next_search
+from ui.drill_outage import on_drill_error
 from ui.i18n import pick_language
 
 F = ids.FIRE_UNIT
@@ -37,6 +38,7 @@ def navigate(range_, start, end, data) -> str:
     Output(ids.FIRE_UNIT_MAP.layer, "data"),
     Output(ids.FIRE_UNIT_GRID.grid, "rowData"),
     Input(F.store, "data"),
+    on_error=on_drill_error,
 )
 def draw(data):
     """KPIs, the danger-level step line, the unit's hotspots and its bulletins (all scoped in SQL)."""

@@ -10,6 +10,7 @@ from ui import ids
 from ui.auth import current_viewer
 from ui.drill_controls import now_local, read_store
 from ui.drill_nav import next_search
+from ui.drill_outage import on_drill_error
 from ui.i18n import pick_language
 
 F = ids.SEGMENT
@@ -36,6 +37,7 @@ def navigate(range_, start, end, data) -> str:
     Output(ids.SEGMENT_SPEED, "figure"),
     Output(ids.SEGMENT_MAP.layer, "data"),
     Input(F.store, "data"),
+    on_error=on_drill_error,
 )
 def draw(data):
     """KPI tiles, the speed chart and the segment on the map."""

@@ -10,6 +10,7 @@ from ui import ids
 from ui.auth import current_viewer
 from ui.drill_controls import now_local, read_store
 from ui.drill_nav import clicked, item_href, next_search
+from ui.drill_outage import on_drill_error
 from ui.i18n import pick_language
 
 F, MAP = ids.TRAFFIC, ids.TRAFFIC_MAP
@@ -50,7 +51,9 @@ def open_segment(click, data) -> str:
     return item_href("/traffic/segments", clicked(click), data) or no_update
 
 
-@callback(Output(ids.TRAFFIC_UNITS, "figure"), Output(MAP.units, "data"), Input(F.store, "data"))
+@callback(
+    Output(ids.TRAFFIC_UNITS, "figure"), Output(MAP.units, "data"), Input(F.store, "data"), on_error=on_drill_error
+)
 def draw_units(data):
     """Congestion per unit: the bars and the map colours (both clickable)."""
     state, win, _ = read_store(data)
@@ -59,7 +62,7 @@ def draw_units(data):
     return build.unit_bars(units, lang, state.unit), build.units_geojson(units, lang)
 
 
-@callback(Output(ids.TRAFFIC_HEATMAP, "figure"), Input(F.store, "data"))
+@callback(Output(ids.TRAFFIC_HEATMAP, "figure"), Input(F.store, "data"), on_error=on_drill_error)
 def draw_heatmap(data):
     """Hour-of-week heat map of heavy congestion."""
     state, win, _ = read_store(data)
@@ -74,6 +77,7 @@ def draw_heatmap(data):
     Output(ids.TRAFFIC_GRID.grid, "rowData"),
     Output(MAP.layer, "data"),
     Input(F.store, "data"),
+    on_error=on_drill_error,
 )
 def draw_segments(data):
     """KPIs, this period against a week earlier, worst segments (bars), every segment (grid) and their map colours.

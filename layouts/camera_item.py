@@ -13,6 +13,7 @@ from ui.drill_figures import CONFIG, PLACEHOLDER
 from ui.drill_grid import grid
 from ui.drill_labels import unit_name
 from ui.drill_nav import DRILL_ROLES, item_search
+from ui.drill_outage import PG_DOWN, unavailable_page
 from ui.drill_state import parse, to_store, window
 from ui.i18n import pick_language, t
 
@@ -24,7 +25,10 @@ def layout(camera_id: str = "", **query: str) -> html.Div:
     lang = pick_language(query.get("lang"))
     now = now_local()
     state = parse(query, today=now.date())
-    camera = cameras.camera(viewer=current_viewer(), camera_id=camera_id)
+    try:
+        camera = cameras.camera(viewer=current_viewer(), camera_id=camera_id)
+    except PG_DOWN:  # PostgreSQL unreachable: say so, not "not found"
+        return unavailable_page(lang, state, "/cameras")
     back = page_link("/cameras", state)
     if camera is None:
         return not_found(lang, back)

@@ -14,6 +14,7 @@ from ui.drill_figures import CONFIG, PLACEHOLDER
 from ui.drill_labels import unit_name
 from ui.drill_map import drill_map
 from ui.drill_nav import DRILL_ROLES
+from ui.drill_outage import PG_DOWN, unavailable_page
 from ui.drill_state import parse, to_store, window
 from ui.i18n import pick_language, t
 
@@ -27,7 +28,10 @@ def layout(segment_id: str = "", **query: str) -> html.Div:
     lang = pick_language(query.get("lang"))
     now = now_local()
     state = parse(query, today=now.date())
-    segment = traffic.segment(viewer=current_viewer(), segment_id=segment_id)
+    try:
+        segment = traffic.segment(viewer=current_viewer(), segment_id=segment_id)
+    except PG_DOWN:  # PostgreSQL unreachable: say so, not "not found"
+        return unavailable_page(lang, state, "/traffic")
     back = page_link("/traffic", state)
     if segment is None:
         return not_found(lang, back)

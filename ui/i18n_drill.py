@@ -35,6 +35,12 @@ DRILL: dict[str, dict[str, str]] = {
         "en": "This item does not exist or is outside the scope you may see.",
     },
     "drill.back": {"vi": "Quay lại", "en": "Back"},
+    # A PostgreSQL outage is not an empty period: panels say so instead of "no data".
+    "drill.history_unavailable.title": {"vi": "Không xem được lịch sử", "en": "History unavailable"},
+    "drill.history_unavailable": {
+        "vi": "Mất kết nối PostgreSQL: đây không phải là khoảng thời gian không có dữ liệu.",
+        "en": "PostgreSQL is unreachable: this is not an empty period.",
+    },
     "drill.col.unit": {"vi": "Phường, xã", "en": "Ward / commune"},
     "drill.col.time": {"vi": "Thời gian", "en": "Time"},
     "drill.dow.1": {"vi": "Thứ Hai", "en": "Monday"},
