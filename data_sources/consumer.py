@@ -30,6 +30,7 @@ AfterHandle = Callable[[Pipeline], None]
 P = TypeVar("P")
 Item = tuple[float, Batch, Any]  # (monotonic time read, batch, what the handler prepared from it)
 _first = itemgetter(0)
+_STOPPED = object()  # a stage's retries ended because stop was set
 
 
 def entry_field(fields: list | None, name: bytes) -> bytes | None:
@@ -74,6 +75,7 @@ class ConsumerConfig:
     claim_every_s: float = 15.0
     prefetch: int = 0  # batches read and prepared ahead while the handler works (0: strictly in turn)
     merge_max: int = 40_000  # entries one handle() call may take when a backlog has queued up
+    ack_ahead: int = 2  # stored handle() results whose XACKs may still be on their way (pipelined run)
     name: str = field(default_factory=consumer_name)
 
 
@@ -216,6 +218,14 @@ class Consumer(Generic[P]):
 
     def _next(self, *, block: bool) -> Item | None:
         """Read and prepare one batch; None if there was nothing (then self.idle), an error or a stop."""
+        read = self._read(block=block)
+        if read is None:
+            return None
+        prepared = self._prepare(read[1])
+        return None if prepared is _STOPPED else (*read, prepared)
+
+    def _read(self, *, block: bool) -> tuple[float, Batch] | None:
+        """One batch as Redis sent it, with when it was read; None if there was nothing, an error or a stop."""
         try:
             batch = self._fetch(block=block)
         except Exception as exc:  # never crash: Redis down, NOGROUP after a flush, ...
@@ -227,27 +237,40 @@ class Consumer(Generic[P]):
         self._read_down.ok()
         read_at, self.idle = time.monotonic(), not batch
         self.stats.read += sum(map(len, batch.values()))
-        while batch and not self.stop.is_set():
+        return (read_at, batch) if batch else None
+
+    def _prepare(self, batch: Batch) -> Any:
+        """handler.prepare() until it succeeds; _STOPPED if a stop came first."""
+        while not self.stop.is_set():
             try:
                 prepared = self.handler.prepare(batch)
             except Exception as exc:  # a bug, not an outage: the entries stay pending, and it is said once
                 self.stop.wait(self._prepare_down.failed(exc))
                 continue
             self._prepare_down.ok()
-            return read_at, batch, prepared
-        return None
+            return prepared
+        return _STOPPED
 
     def _commit(self, items: list[Item]) -> bool:
         """handle() with retries, then the XACKs (with the handler's commands) with retries; False if stopped."""
+        after = self._store(items)
+        return after is not _STOPPED and self._ack_retried(items, after)
+
+    def _store(self, items: list[Item]) -> AfterHandle | None | object:
+        """handler.handle() until it succeeds (its callback, if any); _STOPPED if a stop came first."""
         while True:
             try:
                 after = self.handler.handle([p for _, _, p in items])
                 break
             except Exception as exc:
                 if self.stop.wait(self._store_down.failed(exc)):
-                    return False  # left pending: redelivered later, and handlers are idempotent
+                    return _STOPPED  # left pending: redelivered later, and handlers are idempotent
         self._store_down.ok()
         self.stats.handled += 1
+        return after
+
+    def _ack_retried(self, items: list[Item], after: AfterHandle | None) -> bool:
+        """The XACKs of stored items (with the handler's commands), retried until they pass; False if stopped."""
         while True:
             try:
                 self._ack(items, after)
@@ -294,43 +317,81 @@ class Consumer(Generic[P]):
                 return
 
     def _run_pipelined(self, *, until_idle: bool) -> None:
-        # Reading and parsing the next batches overlaps the store's round trips and commits; a backlog is
-        # merged into bigger transactions (fewer commits, each one a WAL flush).
+        # Four stages, each on its own thread, so their waits overlap instead of adding up: XREADGROUP (Redis
+        # works), prepare (Python parses), handle (PostgreSQL copies and commits; this thread) and XACK (Redis
+        # again). Every queue is bounded: at most `prefetch` batches are read ahead, and at most `ack_ahead`
+        # stored ones wait for their XACK, which is only ever queued after handle() returned for them.
+        fetched: queue.Queue[tuple[float, Batch]] = queue.Queue(maxsize=1)
         ready: queue.Queue[Item] = queue.Queue(maxsize=self.cfg.prefetch)
-        reader_done = threading.Event()
+        stored: queue.Queue[tuple[list[Item], AfterHandle | None]] = queue.Queue(maxsize=self.cfg.ack_ahead)
+        done = {name: threading.Event() for name in ("fetch", "prepare", "handle")}
 
-        def reader() -> None:
+        def fetch() -> None:
             try:
                 while not self.stop.is_set():
-                    item = self._next(block=not until_idle)
-                    if item is None:
+                    read = self._read(block=not until_idle)
+                    if read is None:
                         if until_idle and self.idle:
                             return
                         continue
-                    while not self.stop.is_set():
-                        try:
-                            ready.put(item, timeout=0.2)
-                            break
-                        except queue.Full:
-                            pass
+                    if not self._put(fetched, read):
+                        return
             finally:
-                reader_done.set()
+                done["fetch"].set()
 
-        thread = threading.Thread(target=reader, name=f"{self.cfg.group}-reader", daemon=True)
-        thread.start()
+        def prepare() -> None:
+            try:
+                while (read := self._take(fetched, done["fetch"])) is not None:
+                    prepared = self._prepare(read[1])
+                    if prepared is _STOPPED or not self._put(ready, (*read, prepared)):
+                        return
+            finally:
+                done["prepare"].set()
+
+        def ack() -> None:
+            # Drains what was stored even after a stop: a graceful stop acks every committed batch it can.
+            while (item := self._take(stored, done["handle"], until_stop=False)) is not None:
+                self._ack_retried(*item)
+
+        threads = [
+            threading.Thread(target=target, name=f"{self.cfg.group}-{target.__name__}", daemon=True)
+            for target in (fetch, prepare, ack)
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            while (first := self._take(ready, done["prepare"])) is not None:
+                items, size = [first], _size(first)
+                while size < self.cfg.merge_max and not ready.empty():
+                    items.append(ready.get_nowait())  # this thread is the queue's only taker
+                    size += _size(items[-1])
+                after = self._store(items)
+                if after is _STOPPED or not self._put(stored, (items, after)):
+                    break
+        finally:
+            done["handle"].set()
+            for thread in threads:
+                thread.join()
+
+    def _put(self, q: queue.Queue, item: Any) -> bool:
+        """Queue item, waiting while the queue is full; False (item dropped, so left pending) on a stop."""
         while not self.stop.is_set():
             try:
-                items = [ready.get(timeout=0.2)]
+                q.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def _take(self, q: queue.Queue, upstream_done: threading.Event, *, until_stop: bool = True) -> Any:
+        """The next item; None once the upstream stage is done and the queue empty (or, until_stop, on a stop)."""
+        while not (until_stop and self.stop.is_set()):
+            try:
+                return q.get(timeout=0.2)
             except queue.Empty:
-                if reader_done.is_set() and ready.empty():
-                    break
-                continue
-            size = _size(items[0])
-            while size < self.cfg.merge_max and not ready.empty():
-                items.append(ready.get_nowait())  # this thread is the queue's only taker
-                size += _size(items[-1])
-            self._commit(items)
-        thread.join()
+                if upstream_done.is_set() and q.empty():
+                    return None
+        return None
 
 
 def _size(item: Item) -> int:

@@ -320,6 +320,65 @@ def test_arc006_redis_outage_is_retried_and_logged_once(live_env, rkeys, caplog)
     assert len([r for r in caplog.records if "redis reads (never) unavailable" in r.getMessage()]) == 1
 
 
+def test_arc007_batch_mixing_stored_and_new_ids_is_written_once(live_env, clean_facts, engine, rkeys, rds, refs):
+    # The fast path COPYs without savepoints: one stored id fails the whole transaction, which must then
+    # go again through the duplicate-tolerant path, new events included.
+    first, second = sample_events(refs, 300, tag="m1"), sample_events(refs, 300, tag="m2")
+    publish(rds, first, k=rkeys)
+    arc = Archiver(k=rkeys, block_ms=100)
+    arc.drain([ARCHIVER])
+    publish(rds, [e for pair in zip(first[::2], second, strict=False) for e in pair] + second[150:], k=rkeys)
+    arc.drain([ARCHIVER])
+    assert fact_counts(engine) == expected_counts(first + second)
+    assert rds.xlen(rkeys.stream("deadletter")) == 0
+    assert group_backlog(rds, ARCHIVER, k=rkeys) == (0, 0)
+
+
+class _FailingStore:
+    """Fails its first `failures` handle() calls as a failed COMMIT would, checking the batch is still pending."""
+
+    def __init__(self, rds: redis.Redis, k, failures: int) -> None:
+        self.rds, self.k, self.failures = rds, k, failures
+        self.calls, self.stored = 0, []
+        self.unacked_at_failure: list[bool] = []
+
+    def prepare(self, batch):
+        return batch
+
+    def _all_pending(self, prepared) -> bool:
+        for batch in prepared:
+            for stream, rows in batch.items():
+                pending = self.rds.xpending_range(self.k.stream(stream), "flaky", min="-", max="+", count=100_000)
+                if not {row[0] for row in rows} <= {p["message_id"] for p in pending}:
+                    return False
+        return True
+
+    def handle(self, prepared):
+        self.calls += 1
+        if self.calls <= self.failures:
+            self.unacked_at_failure.append(self._all_pending(prepared))
+            raise RuntimeError("COMMIT failed: server closed the connection")
+        self.stored += [row[0] for batch in prepared for rows in batch.values() for row in rows]
+        return None
+
+
+def test_arc008_failed_commit_in_pipelined_writer_acks_nothing(live_env, rkeys, rds, caplog):
+    caplog.set_level(logging.INFO, logger="data_sources")
+    for i in range(120):
+        rds.xadd(rkeys.stream(STREAMS[i % 4]), {DATA_FIELD: f"{i}".encode()})
+    store = _FailingStore(rds, rkeys, failures=3)
+    cfg = ConsumerConfig("flaky", count=10, block_ms=100, prefetch=2, merge_max=30)
+    consumer = Consumer(rds, store, cfg, k=rkeys)
+    consumer.run(until_idle=True)
+
+    assert store.unacked_at_failure == [True, True, True], "a batch whose commit failed was acked"
+    assert consumer.stats.retries >= 3 and consumer.stats.outages == 1
+    assert sorted(store.stored) == sorted(i for s in STREAMS for i, _ in rds.xrange(rkeys.stream(s)))
+    assert consumer.stats.acked == 120
+    assert all(rds.xpending(rkeys.stream(s), "flaky")["pending"] == 0 for s in STREAMS)
+    assert len([r for r in caplog.records if "flaky store unavailable" in r.getMessage()]) == 1
+
+
 class _NeverCalled:
     def prepare(self, batch):
         raise AssertionError("nothing can be read from a closed port")
