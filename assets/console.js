@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   var S = {cfg: null, es: null, n: 0, inflight: 0, again: false, ctx: null, muted: false, alarms: 0, keys: false, down: false, cursor: null,
-           ticks: 0};
+           ticks: 0, until: null};
 
   function api() {
     try {
@@ -20,7 +20,17 @@
     S.inflight = Date.now();
     S.again = false;
     S.n += 1;
-    window.dash_clientside.set_props(S.cfg.wake, {data: {n: S.n}});
+    window.dash_clientside.set_props(S.cfg.wake, {data: {n: S.n, until: S.until}});
+  }
+
+  // The newest ids this page knows exist (push messages, health ticks). A pull reads up to them: consoles woken
+  // by the same message then ask for the same range, which the server reads once for all of them.
+  function learn(ids) {
+    if (!ids || typeof ids !== "object") { return; }
+    S.until = S.until || {};
+    Object.keys(ids).forEach(function (name) {
+      if (typeof ids[name] === "string" && (!S.until[name] || after(ids[name], S.until[name]))) { S.until[name] = ids[name]; }
+    });
   }
 
   // The push message only says "something changed": the pull reads from the page's cursor, so nothing is lost.
@@ -44,6 +54,7 @@
     } catch (err) {
       ids = null;
     }
+    learn(ids);
     if (!S.cursor || !ids || typeof ids !== "object") { wake(); return; }
     if (QUEUED.some(function (name) { return ids[name] !== undefined && after(ids[name], S.cursor[name]); })) { wake(); }
   }
@@ -208,6 +219,7 @@
       if (!h || !S.cfg) { return; }
       S.ticks += 1;
       if (!h.redis) { S.down = true; return; }
+      learn(h.heads);
       var back = S.down;
       S.down = false;
       // Before the first load, leave it to the push channel's "ready" for a tick rather than load twice.

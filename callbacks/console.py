@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from data_sources import alerts_workflow, console, console_history
 from data_sources.connections import get_engine, get_redis
+from data_sources.live import id_key
 from data_sources.settings import get_settings
 from ui import console_detail, console_rows, console_status, ids
 from ui.auth import current_viewer
@@ -24,10 +25,11 @@ def _lang(config: dict | None) -> str:
     return (config or {}).get("lang") or "vi"
 
 
-def _rows(items: list[dict], lang: str) -> list[dict]:
-    """Mask for the viewer, join the workflow states, build rows."""
+def _rows(items: list[dict], lang: str, states: dict | None = None) -> list[dict]:
+    """Mask for the viewer, join the workflow states (read here unless given), build rows."""
     items = console.protect(get_engine(), items, viewer=current_viewer())
-    states = alerts_workflow.states(get_engine(), alert_ids=[i["alert_id"] for i in items])
+    if states is None:
+        states = alerts_workflow.states(get_engine(), alert_ids=[i["alert_id"] for i in items])
     return console_rows.grid_rows(items, states, lang=lang, units=console.places()["units"])
 
 
@@ -40,11 +42,11 @@ def _rows(items: list[dict], lang: str) -> list[dict]:
     State(ids.CONSOLE_CONFIG, "data"),
     prevent_initial_call=True,
 )
-def pull(_wake: dict | int | None, cursor: dict | None, config: dict | None) -> tuple:
+def pull(wake: dict | int | None, cursor: dict | None, config: dict | None) -> tuple:
     """First wake-up loads the queue; later ones send only the new rows (assets/console.js adds or updates them)."""
     lang = _lang(config)
     try:
-        return _pull(cursor, lang)
+        return _pull(cursor, lang, _until(wake, cursor))
     except (redis.RedisError, SQLAlchemyError):  # a banner says which is down; the grid keeps its last rows
         # The same cursor, re-stamped: the browser learns the pull is over and may start the next one.
         return ({**cursor, "at": time.time()} if cursor else None), no_update, no_update
@@ -61,17 +63,37 @@ def _first(lang: str) -> tuple:
     return {"ids": snap["cursor"], "more": False, "at": time.time()}, _rows(items, lang), no_update
 
 
-def _pull(cursor: dict | None, lang: str) -> tuple:
+def _until(wake: dict | int | None, cursor: dict | None) -> dict[str, str] | None:
+    """The ids the browser knows exist, for every queue stream and the workflow stream, never behind the cursor;
+    None (read to the streams' ends, not shared) when the browser does not know them all yet."""
+    known = wake.get("until") if isinstance(wake, dict) else None
+    ids = (cursor or {}).get("ids")
+    if not isinstance(known, dict) or not ids or not all(isinstance(known.get(n), str) for n in console.ALL_CURSOR):
+        return None
+    try:
+        return {n: max(known[n], ids.get(n) or "0", key=id_key) for n in console.ALL_CURSOR}
+    except ValueError:  # not stream ids: read to the ends as before
+        return None
+
+
+def _pull(cursor: dict | None, lang: str, until: dict[str, str] | None = None) -> tuple:
     if not cursor or not cursor.get("ids"):
         return _first(lang)
-    got = console.pull(get_redis(), cursor["ids"], engine=get_engine())
+    if until is None:
+        got = console.pull(get_redis(), cursor["ids"], engine=get_engine())
+        found = None
+    else:  # read once per worker for every console woken by the same message
+        got = console.shared_pull(get_redis(), cursor["ids"], until, engine=get_engine())
+        found = got["states"]
     new_cursor = {"ids": got["cursor"], "more": got["more"], "at": time.time()}
     if not (got["items"] or got["changed"] or got["gone"]):
         return new_cursor, no_update, no_update
+    if found is None:
+        alert_ids = [i["alert_id"] for i in got["items"]] + got["changed"]
+        found = alerts_workflow.states(get_engine(), alert_ids=alert_ids) if alert_ids else {}
     # `flash` marks rows that arrived while the page was open: the browser flashes and beeps for critical ones.
-    rows = [{**row, "flash": True} for row in _rows(got["items"], lang)] if got["items"] else []
+    rows = [{**row, "flash": True} for row in _rows(got["items"], lang, found)] if got["items"] else []
     # Another console acted: its new state (read from PostgreSQL, the truth) patches the rows in place.
-    found = alerts_workflow.states(get_engine(), alert_ids=got["changed"])
     states = [console_rows.state_patch(a, found.get(a), lang=lang) for a in got["changed"]]
     # Complaints closed (or no longer due) leave the queue.
     return new_cursor, no_update, {"rows": rows, "states": states, "remove": got["gone"], "at": time.time()}

@@ -17,10 +17,10 @@ from ui.i18n import pick_language, t
 def update_banner(_: int | None) -> tuple[list, str]:
     """Show which server is unreachable; hide the banner when both answer."""
     lang = pick_language()
-    messages = []
-    if not health.check_redis()["ok"]:
+    up, messages = health.servers_up(), []
+    if not up["redis"]:
         messages.append(t("banner.redis_down", lang))
-    if not health.check_postgres(with_history=False)["ok"]:
+    if not up["postgres"]:
         messages.append(t("banner.pg_down", lang))
     if not messages:
         return [], "banner hidden"

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import redis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, insert, select, update
 
+from data_sources.connections import get_redis
 from data_sources.schema_auth import display_tokens, users
+from data_sources.streams import keys
 from data_sources.viewer import PERSONAL_DATA_ROLES, USER_ROLES, Role, Viewer
 
 # argon2id with the library's RFC 9106 "low memory" defaults (64 MiB, 3 passes): ~50 ms per sign-in.
@@ -22,6 +26,8 @@ _DUMMY_HASH = _HASHER.hash("not-a-real-password")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD_LENGTH = 12
 TOKEN_PREFIX = "ioc_wall_"
+
+log = logging.getLogger(__name__)
 
 
 class AccountError(ValueError):
@@ -167,6 +173,7 @@ def set_disabled(engine: Engine, username: str, *, disabled: bool) -> bool:
     values = {"disabled_at": func.now() if disabled else None, "session_epoch": users.c.session_epoch + 1}
     with engine.begin() as conn:
         result = conn.execute(update(users).where(users.c.username == username.lower()).values(**values))
+    announce_change()
     return result.rowcount == 1
 
 
@@ -175,7 +182,31 @@ def set_password(engine: Engine, username: str, password: str) -> bool:
     values = {"password_hash": hash_password(password), "session_epoch": users.c.session_epoch + 1}
     with engine.begin() as conn:
         result = conn.execute(update(users).where(users.c.username == username.lower()).values(**values))
+    announce_change()
     return result.rowcount == 1
+
+
+# ---------------------------------------------------------------- telling web processes that sign-ins changed
+
+
+def generation_key() -> str:
+    """Redis counter bumped on every account or token change: web processes cache sign-in answers until it moves."""
+    return f"{keys().prefix}auth:generation"
+
+
+def generation(r: redis.Redis) -> int:
+    """The current change counter (0 before the first change)."""
+    return int(r.get(generation_key()) or 0)
+
+
+def announce_change() -> None:
+    """After a committed disable, password change or token revocation: every web process drops its cached
+    answers within about a second. If Redis is unreachable at that moment the change still applies, later:
+    as the cached answers expire (AUTH_CACHE_SECONDS at most)."""
+    try:
+        get_redis().incr(generation_key())
+    except (redis.RedisError, RuntimeError) as exc:  # RuntimeError: no Redis configured (a CLI on its own)
+        log.warning("could not announce a sign-in change through Redis (%s): it applies as caches expire", exc)
 
 
 def list_users(engine: Engine) -> list[dict]:
@@ -216,6 +247,7 @@ def revoke_token(engine: Engine, ident: str) -> bool:
         result = conn.execute(
             update(display_tokens).where(where, display_tokens.c.revoked_at.is_(None)).values(revoked_at=func.now())
         )
+    announce_change()
     return result.rowcount > 0
 
 

@@ -10,6 +10,7 @@ from data_sources import db, state, streams
 from data_sources.cache import HISTORY_TIMEOUT, cache
 from data_sources.connections import get_engine, get_redis
 from data_sources.events import STREAMS
+from data_sources.live import Shared
 from data_sources.settings import get_settings
 
 
@@ -63,6 +64,20 @@ def check_postgres(*, with_history: bool = True) -> dict:
 def _history() -> dict:
     # min/max/estimate over the fact tables: cheap, but no need to run it on every health poll.
     return db.history_summary(get_engine())
+
+
+# One answer per second per process: every open page polls the banner (200 viewers every 5 s), and each asking
+# PostgreSQL on its own took pool connections the live pages needed under load (bench/load.py).
+_UP = Shared(size=4, wait_s=5.0)
+
+
+def servers_up() -> dict[str, bool]:
+    """Whether Redis and PostgreSQL answer, checked at most once a second per process however many pages ask."""
+
+    def check() -> dict[str, bool]:
+        return {"redis": _timed(get_redis().ping)[0], "postgres": check_postgres(with_history=False)["ok"]}
+
+    return _UP.get(int(time.monotonic()), check)
 
 
 def report(*, with_history: bool = True) -> dict:

@@ -45,9 +45,10 @@ class Settings(BaseSettings):
     session_max_hours: float = 24.0
     # Behind HTTPS: Secure cookies and HSTS. Off by default so http://127.0.0.1 works in development.
     secure_cookies: bool = False
-    # How long one web process trusts a display-token or user check before asking PostgreSQL again:
-    # a revoked token or a disabled user stops working within this many seconds.
-    auth_cache_seconds: float = 3.0
+    # The longest one web process trusts a display-token or user check before asking PostgreSQL again.
+    # Disabling a user, changing a password or revoking a token is announced through Redis and applies
+    # within about a second; only while Redis is unreachable does an answer stand 3 s (ui/auth.py).
+    auth_cache_seconds: float = 60.0
     signin_attempts_per_minute: int = 5
     # Space-separated origins allowed to frame /wall (e.g. a video-wall controller); empty: nobody.
     wall_frame_ancestors: str = ""

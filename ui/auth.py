@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
+import redis
 from dash import Dash
 from flask import Flask, Response, current_app, g, jsonify, redirect, request
 from flask_login import LoginManager, current_user
@@ -19,6 +21,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from data_sources import auth, privacy
 from data_sources.cache import cache
 from data_sources.connections import get_engine, get_redis
+from data_sources.live import Shared
 from data_sources.ratelimit import RateLimiter
 from data_sources.settings import Settings, get_settings
 from data_sources.viewer import Viewer
@@ -36,6 +39,8 @@ DEFAULT_SECRET = "dev-only-change-me"
 WALL_HOME = "/wall"
 # How long a principal's last answer from PostgreSQL stands in for it while PostgreSQL is unreachable.
 LAST_KNOWN_SECONDS = 6 * 3600
+# How long an answer stands when account and token changes cannot be announced (Redis unreachable).
+UNSIGNALLED_SECONDS = 3.0
 
 
 @dataclass
@@ -99,11 +104,31 @@ def _configure(server: Flask, settings: Settings) -> None:
 # ---------------------------------------------------------------- who is signed in
 
 
+def _generation() -> int | None:
+    """The sign-in change counter from Redis, read at most once a second per process; None if unreachable."""
+    try:
+        return _GENERATION.get(int(time.monotonic()), lambda: auth.generation(get_redis()))
+    except (redis.RedisError, RuntimeError):
+        return None
+
+
+_GENERATION = Shared(size=4, wait_s=2.0)
+
+
 def _cached(key: str, load):
-    """A principal from this process's cache for at most AUTH_CACHE_SECONDS, then from PostgreSQL again."""
+    """A principal from this process's cache until an account or token change is announced (within a second)
+    or AUTH_CACHE_SECONDS pass, then from PostgreSQL again. Without the announcements (Redis unreachable) an
+    answer is trusted UNSIGNALLED_SECONDS at most."""
     seconds = get_settings().auth_cache_seconds
     if seconds <= 0:
         return load()
+    generation = _generation()
+    if generation is None:
+        seconds = min(seconds, UNSIGNALLED_SECONDS)
+    return _single_load(f"{key}:g{generation}", key, load, seconds)
+
+
+def _single_load(key: str, base: str, load, seconds: float):
     hit = cache.get(key)
     if hit is not None:
         return hit or None
@@ -118,9 +143,9 @@ def _cached(key: str, load):
         hit = cache.get(key)
         if hit is not None:
             return hit or None
-        return _load_cached(key, load, seconds)  # the first load failed or is stuck: try ourselves
+        return _load_cached(key, base, load, seconds)  # the first load failed or is stuck: try ourselves
     try:
-        return _load_cached(key, load, seconds)
+        return _load_cached(key, base, load, seconds)
     finally:
         with _LOADING_LOCK:
             _LOADING.pop(key).set()
@@ -131,20 +156,20 @@ _LOADING: dict[str, threading.Event] = {}
 _LOADING_LOCK = threading.Lock()
 
 
-def _load_cached(key: str, load, seconds: float):
+def _load_cached(key: str, base: str, load, seconds: float):
     try:
         value = load()
-    except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+    except (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError) as exc:  # + pool exhausted
         # PostgreSQL down must not lock the control room out of its live pages (they run on Redis): keep
         # trusting the last answer this process had. Disabling a user needs PostgreSQL too, so nothing is lost.
-        last = cache.get(key + ":last")
+        last = cache.get(base + ":last")
         if last is None:
             raise
         if cache.add("auth:pg-down-logged", True, timeout=60):  # one line a minute, not one per request
             log.warning("PostgreSQL unreachable (%s); using last known sign-ins", type(exc).__name__)
         return last or None
     cache.set(key, value or False, timeout=max(1, round(seconds)))
-    cache.set(key + ":last", value or False, timeout=LAST_KNOWN_SECONDS)
+    cache.set(base + ":last", value or False, timeout=LAST_KNOWN_SECONDS)
     return value
 
 
