@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, Insert, insert, select
 
 from data_sources.schema_auth import audit_log
 from data_sources.viewer import Viewer
@@ -55,20 +55,51 @@ def has_personal_data(row: dict) -> bool:
 
 def protect_rows(conn: Connection, viewer: Viewer, rows: Sequence[dict], *, subject: str, id_field: str) -> list[dict]:
     """Mask rows for viewers not cleared; for cleared viewers, audit the ids whose personal data they now see."""
+    stmt = view_audit(viewer, rows, subject=subject, id_field=id_field)
+    if stmt is not None:
+        conn.execute(stmt)
+    return shown_rows(viewer, rows)
+
+
+def shown_rows(viewer: Viewer, rows: Sequence[dict]) -> list[dict]:
+    """What the viewer may see of `rows`: masked copies, or plain copies for a cleared viewer."""
     if not viewer.cleared_for_personal_data:
         return [mask_row(r, viewer) for r in rows]
-    shown = [r[id_field] for r in rows if has_personal_data(r)]
-    if shown:
-        write_audit(
-            conn,
-            actor=viewer.audit_name,
-            role=viewer.role,
-            action="view_personal_data",
-            subject=subject,
-            detail={"ids": shown[:500], "count": len(shown)},
-            remote_addr=viewer.remote_addr,
-        )
     return [dict(r) for r in rows]
+
+
+def view_audit(viewer: Viewer, rows: Sequence[dict], *, subject: str, id_field: str) -> Insert | None:
+    """The audit row a cleared viewer's view of `rows` needs (None: not cleared, or nothing personal in the clear)."""
+    if not viewer.cleared_for_personal_data:
+        return None
+    shown = [r[id_field] for r in rows if has_personal_data(r)]
+    if not shown:
+        return None
+    return audit_insert(
+        actor=viewer.audit_name,
+        role=viewer.role,
+        action="view_personal_data",
+        subject=subject,
+        detail={"ids": shown[:500], "count": len(shown)},
+        remote_addr=viewer.remote_addr,
+    )
+
+
+def audit_insert(
+    *,
+    actor: str,
+    role: str | None,
+    action: str,
+    subject: str | None = None,
+    detail: dict | None = None,
+    remote_addr: str | None = None,
+) -> Insert:
+    """The INSERT of one audit row (inline: nothing is read back, so no RETURNING)."""
+    return (
+        insert(audit_log)
+        .values(actor=actor, role=role, action=action, subject=subject, detail=detail or {}, remote_addr=remote_addr)
+        .inline()
+    )
 
 
 def write_audit(
@@ -83,9 +114,7 @@ def write_audit(
 ) -> None:
     """Append one audit row in the caller's transaction (so a view and its audit commit together)."""
     conn.execute(
-        insert(audit_log).values(
-            actor=actor, role=role, action=action, subject=subject, detail=detail or {}, remote_addr=remote_addr
-        )
+        audit_insert(actor=actor, role=role, action=action, subject=subject, detail=detail, remote_addr=remote_addr)
     )
 
 

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
-from sqlalchemy import Select, Table, and_, func, literal, select, union_all
+from sqlalchemy import Float, Select, Table, and_, bindparam, func, select, union_all
 
 from data_sources import privacy
-from data_sources.connections import get_engine
-from data_sources.history.common import HISTORY_TTL, ITEM_TTL, Window, bucket_of, frame, frames, memoized, records
+from data_sources.history.common import (
+    FIRST_DAY,
+    HISTORY_TTL,
+    ITEM_TTL,
+    LAST_DAY,
+    SINCE,
+    UNTIL,
+    Query,
+    Window,
+    bucket_param,
+    frame,
+    frames,
+    memoized,
+    records,
+    write_async_commit,
+)
 from data_sources.history.rollups import (
     STATUS_TYPES,
     camera_alerts_daily,
@@ -22,6 +38,9 @@ MAX_LIST = 500
 NOT_AN_ALERT = "camera_online"
 TOP_CAMERAS = 15
 PLATE_COLUMNS = ("event_id", "ts", "camera_id", "unit_code", "plate", "watchlist", "score", "severity")
+# Named parameters of the templates below (with common's SINCE, UNTIL, FIRST_DAY, LAST_DAY).
+CAMERA_ID, UNIT = bindparam("camera_id", None), bindparam("unit", None)
+SPAN = bindparam("span", None, type_=Float)  # the window's length in seconds
 
 
 def _per_camera(window: Window, scope: Viewer, unit: str | None) -> tuple[Table, list]:
@@ -99,43 +118,36 @@ def by_camera(scope: Viewer, window: Window, unit: str | None = None) -> pd.Data
     return frame(by_camera_sql(scope, window, unit))
 
 
-def uptime_sql(scope: Viewer, window: Window, unit: str | None, camera_id: str | None = None) -> Select:
-    """Offline seconds, outages and end-of-window status per camera, from status alerts only (partial index).
-
-    Each camera's state at the window start is its last status alert before it, so an outage that began
-    earlier is counted from the window start; one still open is counted to the window end.
-    """
+@functools.lru_cache(maxsize=256)
+def _uptime(scope: Viewer, unit: bool, camera: bool) -> Select:
     a = camera_alerts
     status = a.c.alert_type.in_(STATUS_TYPES)
     limits = [unit_scope(scope, unit_col=a.c.unit_code)]
-    limits += [a.c.unit_code == unit] if unit else []
-    limits += [a.c.camera_id == camera_id] if camera_id else []
+    limits += [a.c.unit_code == UNIT] if unit else []
+    limits += [a.c.camera_id == CAMERA_ID] if camera else []
     before = (
-        select(a.c.camera_id, literal(window.since).label("ts"), a.c.alert_type)
-        .where(status, a.c.ts < window.since, *limits)
+        select(a.c.camera_id, SINCE.label("ts"), a.c.alert_type)
+        .where(status, a.c.ts < SINCE, *limits)
         .order_by(a.c.camera_id, a.c.ts.desc())
         .distinct(a.c.camera_id)
     )
-    during = select(a.c.camera_id, a.c.ts, a.c.alert_type).where(
-        status, a.c.ts >= window.since, a.c.ts < window.until, *limits
-    )
+    during = select(a.c.camera_id, a.c.ts, a.c.alert_type).where(status, a.c.ts >= SINCE, a.c.ts < UNTIL, *limits)
     first = before.subquery()  # DISTINCT ON ... ORDER BY must be wrapped before it can join a UNION
     ev = union_all(select(first.c.camera_id, first.c.ts, first.c.alert_type), during).subquery()
-    nxt = func.lead(ev.c.ts, 1, window.until).over(partition_by=ev.c.camera_id, order_by=ev.c.ts)
+    nxt = func.lead(ev.c.ts, 1, UNTIL).over(partition_by=ev.c.camera_id, order_by=ev.c.ts)
     seq = select(ev.c.camera_id, ev.c.ts, ev.c.alert_type, nxt.label("next_ts")).subquery()
     offline = seq.c.alert_type == "camera_offline"
     per = (
         select(
             seq.c.camera_id,
             func.sum(func.extract("epoch", seq.c.next_ts - seq.c.ts)).filter(offline).label("offline_s"),
-            func.count().filter(and_(offline, seq.c.ts > window.since)).label("outages"),
+            func.count().filter(and_(offline, seq.c.ts > SINCE)).label("outages"),
             # Offline at the end when the camera's latest status alert is an offline one.
             (func.max(seq.c.ts).filter(offline) == func.max(seq.c.ts)).label("offline_now"),
         )
         .group_by(seq.c.camera_id)
         .subquery()
     )
-    span = (window.until - window.since).total_seconds()
     cam = cameras
     stmt = (
         select(
@@ -148,14 +160,26 @@ def uptime_sql(scope: Viewer, window: Window, unit: str | None, camera_id: str |
             func.coalesce(per.c.offline_s, 0).label("offline_s"),
             func.coalesce(per.c.outages, 0).label("outages"),
             func.coalesce(per.c.offline_now, False).label("offline_now"),
-            (100.0 - func.coalesce(per.c.offline_s, 0) * 100.0 / span).label("uptime_pct"),
+            (100.0 - func.coalesce(per.c.offline_s, 0) * 100.0 / SPAN).label("uptime_pct"),
         )  # fmt: skip
         .outerjoin(per, per.c.camera_id == cam.c.camera_id)
         .order_by("uptime_pct", cam.c.camera_id)
     )
     stmt = scoped(stmt, unit_scope(scope, unit_col=cam.c.unit_code))
-    stmt = stmt.where(cam.c.unit_code == unit) if unit else stmt
-    return stmt.where(cam.c.camera_id == camera_id) if camera_id else stmt
+    stmt = stmt.where(cam.c.unit_code == UNIT) if unit else stmt
+    return stmt.where(cam.c.camera_id == CAMERA_ID) if camera else stmt
+
+
+def uptime_sql(scope: Viewer, window: Window, unit: str | None, camera_id: str | None = None) -> Query:
+    """Offline seconds, outages and end-of-window status per camera, from status alerts only (partial index).
+
+    Each camera's state at the window start is its last status alert before it, so an outage that began
+    earlier is counted from the window start; one still open is counted to the window end. A template per
+    scope and filter shape (building and keying it took ~1 ms a call, more than its SQL for one camera).
+    """
+    values = {"since": window.since, "until": window.until, "span": (window.until - window.since).total_seconds()}
+    values |= ({"unit": unit} if unit else {}) | ({"camera_id": camera_id} if camera_id else {})
+    return _uptime(scope, bool(unit), bool(camera_id)), values
 
 
 @memoized(HISTORY_TTL)
@@ -178,19 +202,26 @@ def plate_hits_sql(scope: Viewer, window: Window, unit: str | None, camera_id: s
 def plate_hits(*, viewer: Viewer, window: Window, unit: str | None = None, camera_id: str | None = None) -> list[dict]:
     """Watch-list plate hits, newest first, masked unless the viewer is cleared; unmasked views are audited.
 
-    Deliberately not cached: every unmasked view must reach the audit log, and a cache hit would skip it.
+    Deliberately not cached: every unmasked view must reach the audit log, and a cache hit would skip it. The
+    rows are returned only once their audit row is committed; that commit does not wait for its WAL flush
+    (write_async_commit; the trade-off is in docs/drilldown.md).
     """
     require_rows(viewer)
-    stmt = plate_hits_sql(viewer, window, unit, camera_id)
-    # One transaction: the rows a cleared viewer sees and the audit row saying so commit together.
-    with get_engine().begin() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(stmt)]
-        return privacy.protect_rows(conn, viewer, rows, subject="camera_alerts", id_field="event_id")
+    rows = records(plate_hits_sql(viewer, window, unit, camera_id))
+    audit = privacy.view_audit(viewer, rows, subject="camera_alerts", id_field="event_id")
+    if audit is not None:
+        write_async_commit(audit)
+    return privacy.shown_rows(viewer, rows)
 
 
-def camera_sql(scope: Viewer, camera_id: str) -> Select:
-    stmt = select(cameras).where(cameras.c.camera_id == camera_id)
+@functools.lru_cache(maxsize=256)
+def _camera(scope: Viewer) -> Select:
+    stmt = select(cameras).where(cameras.c.camera_id == CAMERA_ID)
     return scoped(stmt, unit_scope(scope, unit_col=cameras.c.unit_code))
+
+
+def camera_sql(scope: Viewer, camera_id: str) -> Query:
+    return _camera(scope), {"camera_id": camera_id}
 
 
 @memoized(ITEM_TTL)
@@ -200,15 +231,30 @@ def camera(scope: Viewer, camera_id: str) -> dict | None:
     return rows[0] if rows else None
 
 
-def camera_series_sql(scope: Viewer, window: Window, camera_id: str) -> Select:
-    t, conds = _per_camera(window, scope, None)
-    when = t.c.day if window.grain == "day" else bucket_of(t.c.bucket, window)
+@functools.lru_cache(maxsize=256)
+def _camera_series(scope: Viewer, daily: bool) -> Select:
+    if daily:
+        t = camera_alerts_daily
+        when, conds = t.c.day, [t.c.day >= FIRST_DAY, t.c.day < LAST_DAY]
+    else:
+        t = camera_alerts_hourly
+        when, conds = bucket_param(t.c.bucket), [t.c.bucket >= SINCE, t.c.bucket < UNTIL]
+    conds += [unit_scope(scope, unit_col=t.c.unit_code), t.c.alert_type != NOT_AN_ALERT, t.c.camera_id == CAMERA_ID]
     return (
         select(when.label("bucket"), t.c.alert_type, func.sum(t.c.n).label("n"))
-        .where(*conds, t.c.camera_id == camera_id)
+        .where(*conds)
         .group_by(when, t.c.alert_type)
         .order_by(when)
     )
+
+
+def camera_series_sql(scope: Viewer, window: Window, camera_id: str) -> Query:
+    """One camera's alerts per bucket (local days for long windows) and kind: a template per scope and grain."""
+    if window.grain == "day":
+        first, last = window.days
+        return _camera_series(scope, True), {"first_day": first, "last_day": last, "camera_id": camera_id}
+    values = {"since": window.since, "until": window.until, "step": window.step, "camera_id": camera_id}
+    return _camera_series(scope, False), values
 
 
 @memoized(HISTORY_TTL)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import psycopg
-from sqlalchemy import ColumnElement, Engine, cast, create_engine, event, func, literal
+from sqlalchemy import ColumnElement, DateTime, Engine, bindparam, cast, create_engine, event, func, literal
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import INTERVAL
 from sqlalchemy.engine import Compiled
@@ -98,14 +98,15 @@ def memoized(timeout: int) -> Callable:
             digest = hashlib.blake2b(repr((scope, sorted(args.items()))).encode(), digest_size=16).hexdigest()
             key = prefix + digest
             try:
-                hit = cache.get(key)
+                backend = cache.cache  # the backend once: each `cache.get`/`cache.set` looks it up in the app again
+                hit = backend.get(key)
             except Exception:  # no app context or a broken cache: answer uncached, as flask-caching does
                 log.debug("history cache unavailable for %s", prefix, exc_info=True)
                 return fn(scope, **kwargs)
             if hit is not None:
                 return hit[0]  # wrapped in a tuple so that a cached None (not found) is a hit too
             value = fn(scope, **kwargs)
-            cache.set(key, (value,), timeout=timeout)
+            backend.set(key, (value,), timeout=timeout)
             return value
 
         call.uncached = lambda *, viewer, **kwargs: fn(scope_of(viewer), **kwargs)
@@ -127,6 +128,22 @@ def local_part(part: str, col: ColumnElement) -> ColumnElement:
 def bucket_of(col: ColumnElement, window: Window) -> ColumnElement:
     """The start of the window bucket a timestamptz falls in (aligned to the window's start)."""
     return func.date_bin(literal(window.step, INTERVAL), col, literal(window.since))
+
+
+# Named parameters of statement templates (built once per scope and shape, run with a call's values): the
+# window's bounds, its bucket size, and the same window a week earlier. Typed, so that a parameter standing alone
+# in a select list or a window function is sent as timestamptz, as a literal would be.
+SINCE = bindparam("since", None, type_=DateTime(timezone=True))
+UNTIL = bindparam("until", None, type_=DateTime(timezone=True))
+STEP = bindparam("step", None, type_=INTERVAL)
+PREV_SINCE = bindparam("prev_since", None, type_=DateTime(timezone=True))
+PREV_UNTIL = bindparam("prev_until", None, type_=DateTime(timezone=True))
+FIRST_DAY, LAST_DAY = bindparam("first_day", None, type_=Date), bindparam("last_day", None, type_=Date)
+
+
+def bucket_param(col: ColumnElement) -> ColumnElement:
+    """bucket_of for templates: the bucket size and the window start are the STEP and SINCE parameters."""
+    return func.date_bin(STEP, col, SINCE)
 
 
 # History engines by (main engine, process): a pool of its own without pre-ping. A ping is one more round trip
@@ -173,7 +190,11 @@ def _autocommit(dbapi_conn, _record) -> None:
 
 @dataclass
 class _Plan:
-    """A compiled statement and, once seen, the result converters of its columns (e.g. numeric -> float)."""
+    """A compiled statement and, once seen, its result keys and converters (e.g. numeric -> float).
+
+    Known after the first run: psycopg builds a Column object per column each time `description` is read
+    (~1 us a column), so later runs of the same statement skip it.
+    """
 
     compiled: Compiled
     keys: list[str]
@@ -210,30 +231,38 @@ def _plan(stmt: Executable, dialect, values: dict | None = None) -> tuple[_Plan,
     return plan, sql, params
 
 
-def _converters(plan: _Plan, description, dialect) -> list | None:
-    """Per column, SQLAlchemy's result processor for its type and wire type (None where values pass as they are)."""
-    if not plan.converters_known:
+def _learn(plan: _Plan, description, dialect) -> None:
+    """Keys and per-column converters (SQLAlchemy's result processor for its type and wire type) from a result."""
+    if len(plan.keys) == len(description):
         cols = plan.compiled._result_columns
         found = [
             col.type._cached_result_processor(dialect, d.type_code) for col, d in zip(cols, description, strict=True)
         ]
         plan.converters = found if any(found) else None
-        plan.converters_known = True
-    return plan.converters
+    else:  # a textual or unusual statement: the server's column names, values as they are
+        plan.keys = [d.name for d in description]
+    plan.converters_known = True
 
 
-def _fetch(conn: psycopg.Connection, plans: list[tuple[_Plan, str, dict]]) -> list[tuple[list, list]]:
+def _rows(cur: psycopg.Cursor, plan: _Plan, dialect) -> list:
+    rows = cur.fetchall()
+    if not plan.converters_known:
+        _learn(plan, cur.description, dialect)
+    return rows
+
+
+def _fetch(conn: psycopg.Connection, plans: list[tuple[_Plan, str, dict]], dialect) -> list[list]:
     if len(plans) == 1:
         with conn.cursor() as cur:
             cur.execute(plans[0][1], plans[0][2])
-            return [(cur.fetchall(), cur.description)]
+            return [_rows(cur, plans[0][0], dialect)]
     # Several statements of one page: pipelined, so they cost one round trip instead of one each.
     cursors = [conn.cursor() for _ in plans]
     try:
         with conn.pipeline():
             for cur, (_, sql, params) in zip(cursors, plans, strict=True):
                 cur.execute(sql, params)
-        return [(cur.fetchall(), cur.description) for cur in cursors]
+        return [_rows(cur, plan, dialect) for cur, (plan, _, _) in zip(cursors, plans, strict=True)]
     finally:
         for cur in cursors:
             cur.close()
@@ -259,7 +288,7 @@ def run_many(stmts: list[Query], engine: Engine | None = None) -> list[tuple[lis
         except psycopg.Error as exc:
             raise sa_exc.DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
         try:
-            results = _fetch(proxy.driver_connection, plans)
+            results = _fetch(proxy.driver_connection, plans, engine.dialect)
             break
         except psycopg.Error as exc:
             broken = proxy.driver_connection.broken or proxy.driver_connection.closed
@@ -272,15 +301,47 @@ def run_many(stmts: list[Query], engine: Engine | None = None) -> list[tuple[lis
         finally:
             proxy.close()
     out = []
-    for (plan, _, _), (rows, description) in zip(plans, results, strict=True):
-        matched = len(plan.keys) == len(description)
-        keys = plan.keys if matched else [d.name for d in description]
+    for (plan, _, _), rows in zip(plans, results, strict=True):
+        keys = plan.keys
         columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in keys]
-        converters = _converters(plan, description, engine.dialect) if matched else None
-        if converters:
-            columns = [c if f is None else [f(v) for v in c] for f, c in zip(converters, columns, strict=True)]
+        if plan.converters:
+            columns = [c if f is None else [f(v) for v in c] for f, c in zip(plan.converters, columns, strict=True)]
         out.append((keys, columns))
     return out
+
+
+# What a write sent with write_async_commit runs, in one round trip: the write's transaction does not wait for
+# its WAL flush (docs/drilldown.md, "Plate hits and the audit write", says why and what that risks).
+ASYNC_COMMIT = ("BEGIN", "SET LOCAL synchronous_commit = off", None, "COMMIT")
+
+
+def write_async_commit(stmt: Executable, engine: Engine | None = None) -> None:
+    """Run one write (an INSERT) in a transaction of its own, committed with synchronous_commit off, pipelined.
+
+    Returns once PostgreSQL has committed it: visible to every reader at once, and durable when the WAL
+    writer flushes it (within 3 x wal_writer_delay, 0.6 s by default) instead of before this returns.
+    Not retried: a second attempt after a connection died mid-commit could write the row twice.
+    """
+    engine = engine or history_engine()
+    _, sql, params = _plan(stmt, engine.dialect)
+    try:
+        proxy = engine.raw_connection()
+    except psycopg.Error as exc:
+        raise sa_exc.DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
+    try:
+        conn = proxy.driver_connection
+        with conn.pipeline(), conn.cursor() as cur:
+            for command in ASYNC_COMMIT:
+                if command is None:
+                    cur.execute(sql, params)
+                else:
+                    cur.execute(command)
+    except psycopg.Error as exc:
+        # Whatever state the connection is left in (aborted transaction, broken), it is not reused.
+        proxy.invalidate(exc)
+        raise sa_exc.DBAPIError.instance(sql, params, exc, psycopg.Error) from exc
+    finally:
+        proxy.close()
 
 
 def run(stmt: Query, engine: Engine | None = None) -> tuple[list[str], list[list]]:

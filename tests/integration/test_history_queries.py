@@ -160,6 +160,30 @@ def test_history014_plate_hits_are_masked_by_role_and_audited(world, engine):
     assert audits() == before + 2
 
 
+def test_history019_the_audit_write_commits_on_its_own_and_a_failed_one_shows_no_rows(world, engine, monkeypatch):
+    from sqlalchemy import exc as sa_exc
+
+    from data_sources import privacy
+    from data_sources.history.common import history_engine, write_async_commit
+
+    write_async_commit(privacy.audit_insert(actor="t-async", role="officer", action="view_personal_data"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_log WHERE actor = 't-async'")).scalar() == 1
+    # The pooled connection is back in autocommit with no transaction left open (SET LOCAL ended with it).
+    with history_engine().connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw.autocommit and raw.info.transaction_status.name == "IDLE"
+        assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+
+    # An audit row that cannot be written: the call fails and the viewer gets no unmasked rows.
+    broken = privacy.audit_insert(actor=None, role="officer", action="view_personal_data")  # actor is NOT NULL
+    monkeypatch.setattr(privacy, "view_audit", lambda *a, **k: broken)
+    with pytest.raises(sa_exc.DBAPIError):
+        cameras.plate_hits(viewer=OFFICER, window=WEEK)
+    monkeypatch.undo()
+    assert [r["plate"] for r in cameras.plate_hits(viewer=world["head"], window=WEEK)] == ["75A-***.45"]
+
+
 def test_history015_fire_levels_and_season_days(world):
     daily = fire.daily_levels(viewer=OFFICER, window=WEEK)
     assert daily["level"].max() == 5
