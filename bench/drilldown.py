@@ -257,10 +257,11 @@ def measure(url: str, reps: int) -> None:
             .first(),
         }
     views = build_views(end)
-    # Autocommit like the data layer's connections: no BEGIN round trip on either side.
+    # Autocommit and UTC like the data layer's connections: no BEGIN round trip on either side.
     raw = psycopg.connect(
         make_url(url).set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
     )
+    raw.execute("SET TimeZone TO 'UTC'")
     cold, direct, cached = defaultdict(list), defaultdict(list), defaultdict(list)
     turns = defaultdict(int)
     print("load average before measuring: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))

@@ -178,14 +178,19 @@ def history_engine() -> Engine:
                     pool_recycle=RECYCLE_S,
                     connect_args={"connect_timeout": 3},
                 )
-                # One SELECT needs no transaction: autocommit saves the BEGIN and ROLLBACK round trips.
-                event.listen(engine, "connect", _autocommit)
+                event.listen(engine, "connect", _session)
                 pair = _ENGINES[key] = (base, engine)
     return pair[1]
 
 
-def _autocommit(dbapi_conn, _record) -> None:
+def _session(dbapi_conn, _record) -> None:
+    """A new history connection: autocommit, and timestamps read in UTC."""
+    # One SELECT needs no transaction: autocommit saves the BEGIN and ROLLBACK round trips.
     dbapi_conn.autocommit = True
+    # Every local-time rule is explicit in the SQL (timezone('Asia/Ho_Chi_Minh', ...)), so the session zone changes
+    # no answer, only the tzinfo psycopg gives timestamps: for 'UTC' it is datetime.timezone.utc, which pandas turns
+    # into a datetime column ~15x faster than zoneinfo's 'Etc/UTC' (a server default; 4,138 rows: 1 ms, not 15 ms).
+    dbapi_conn.execute("SET TimeZone TO 'UTC'")
 
 
 @dataclass
