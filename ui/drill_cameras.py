@@ -197,14 +197,15 @@ def capabilities(camera: dict, lang: str) -> str:
     return t("camera.caps", lang, kind=label("camkind", camera["kind"], lang), caps=caps)
 
 
-def camera_kpis(series: pd.DataFrame, uptime: pd.DataFrame, lang: str) -> list:
+def camera_kpis(series: pd.DataFrame, row: dict | None, lang: str) -> list:
+    """Alerts in the window, uptime and outages, offline now; `row` is the camera's uptime row (None: no row)."""
     total = int(series.n.sum()) if not series.empty else 0
-    row = uptime.iloc[0] if not uptime.empty else None
+    row = row or {}
     return [
         kpi(t("cameras.kpi.alerts", lang), number(total, lang)),
-        kpi(t("cameras.col.uptime", lang), f"{number(row.uptime_pct if row is not None else None, lang, 2)} %",
-            sub=t("cameras.kpi.outages", lang, n=number(row.outages if row is not None else 0, lang))),
+        kpi(t("cameras.col.uptime", lang), f"{number(row.get('uptime_pct'), lang, 2)} %",
+            sub=t("cameras.kpi.outages", lang, n=number(row.get("outages", 0), lang))),
         kpi(t("cameras.col.offline_now", lang),
-            t("complaint.yes", lang) if row is not None and row.offline_now else t("complaint.no", lang),
-            tone="alarm" if row is not None and row.offline_now else "ok"),
+            t("complaint.yes", lang) if row.get("offline_now") else t("complaint.no", lang),
+            tone="alarm" if row.get("offline_now") else "ok"),
     ]  # fmt: skip

@@ -17,11 +17,13 @@ from data_sources.history.common import (
     UNTIL,
     Query,
     Window,
+    as_dicts,
+    as_frame,
     bucket_param,
     frame,
-    frames,
     memoized,
     records,
+    run_many,
     write_async_commit,
 )
 from data_sources.history.rollups import (
@@ -264,9 +266,14 @@ def camera_series(scope: Viewer, window: Window, camera_id: str) -> pd.DataFrame
 
 
 @memoized(HISTORY_TTL)
-def camera_page(scope: Viewer, window: Window, camera_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One camera's series and its uptime row, in one round trip (the item page draws both at once)."""
-    series, uptime_row = frames(
+def camera_page(scope: Viewer, window: Window, camera_id: str) -> tuple[pd.DataFrame, dict | None]:
+    """One camera's series and its uptime row (a dict; None outside the scope), in one round trip.
+
+    The item page draws both at once; its KPI tiles read three fields of the one uptime row, which as a
+    DataFrame cost ~0.2 ms to build and as much again to pickle into the cache.
+    """
+    series, uptime_row = run_many(
         [camera_series_sql(scope, window, camera_id), uptime_sql(scope, window, None, camera_id)]
     )
-    return series, uptime_row
+    rows = as_dicts(*uptime_row)
+    return as_frame(*series), rows[0] if rows else None

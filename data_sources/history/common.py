@@ -354,27 +354,32 @@ def run(stmt: Query, engine: Engine | None = None) -> tuple[list[str], list[list
     return run_many([stmt], engine)[0]
 
 
-def _dicts(keys: list[str], columns: list[list]) -> list[dict]:
+def as_dicts(keys: list[str], columns: list[list]) -> list[dict]:
+    """run_many's answer for one statement as plain dicts, one per row."""
     return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
-def frame(stmt: Query, engine: Engine | None = None) -> pd.DataFrame:
-    """Run a SELECT and return its rows as a DataFrame (columns named as in the statement)."""
-    keys, columns = run(stmt, engine)
+def as_frame(keys: list[str], columns: list[list]) -> pd.DataFrame:
+    """run_many's answer for one statement as a DataFrame (~0.2 ms even for one row: pandas' fixed cost)."""
     # From lists of columns: handing pandas row objects costs ~10 us a row in attribute probes.
     return pd.DataFrame(dict(zip(keys, columns, strict=True)), columns=keys)
 
 
+def frame(stmt: Query, engine: Engine | None = None) -> pd.DataFrame:
+    """Run a SELECT and return its rows as a DataFrame (columns named as in the statement)."""
+    return as_frame(*run(stmt, engine))
+
+
 def frames(stmts: list[Query], engine: Engine | None = None) -> list[pd.DataFrame]:
     """Run several SELECTs in one round trip and return each one's rows as a DataFrame."""
-    return [pd.DataFrame(dict(zip(k, c, strict=True)), columns=k) for k, c in run_many(stmts, engine)]
+    return [as_frame(k, c) for k, c in run_many(stmts, engine)]
 
 
 def records(stmt: Query, engine: Engine | None = None) -> list[dict]:
     """Run a SELECT and return plain dicts."""
-    return _dicts(*run(stmt, engine))
+    return as_dicts(*run(stmt, engine))
 
 
 def records_many(stmts: list[Query], engine: Engine | None = None) -> list[list[dict]]:
     """Run several SELECTs in one round trip and return each one's plain dicts."""
-    return [_dicts(keys, columns) for keys, columns in run_many(stmts, engine)]
+    return [as_dicts(keys, columns) for keys, columns in run_many(stmts, engine)]

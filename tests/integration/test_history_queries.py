@@ -142,6 +142,12 @@ def test_history013_uptime_counts_outages_across_the_window_edges(world):
     assert up.uptime_pct == pytest.approx(100 - 4 / (7 * 24) * 100)
     others = cameras.uptime(viewer=OFFICER, window=WEEK)
     assert (others.set_index("camera_id").drop(world["cam_x"]).uptime_pct == 100).all()
+    # The item page's one round trip: the same uptime row as a dict, the series as a frame; none out of scope.
+    series, row = cameras.camera_page(viewer=OFFICER, window=WEEK, camera_id=world["cam_x"])
+    assert row["offline_s"] == pytest.approx(4 * 3600) and row["outages"] == 2 and row["offline_now"] is True
+    assert row["uptime_pct"] == pytest.approx(up.uptime_pct)
+    assert isinstance(series, pd.DataFrame)
+    assert cameras.camera_page(viewer=world["head"], window=WEEK, camera_id=world["cam_y"])[1] is None
 
 
 def test_history014_plate_hits_are_masked_by_role_and_audited(world, engine):
