@@ -71,6 +71,7 @@ class ConsoleViewer(DashPage):
 
     def sign_in(self) -> None:
         self.n, self.inflight, self.again, self.ticks, self.down = 0, 0.0, False, 0, False
+        self.until: dict | None = None
         username, password = Run.officers[Run.signed_in % len(Run.officers)]
         Run.signed_in += 1
         page = self.client.get("/login?next=/console", name="GET /login")
@@ -94,6 +95,7 @@ class ConsoleViewer(DashPage):
     def on_wake(self, event: str, body) -> None:
         """console.js `wakeIfQueued`: a message whose queue streams have not passed the cursor pulls nothing."""
         ids = body.get("to") if event == "update" and isinstance(body, dict) else body
+        self.learn(ids)
         cursor = (self.props.get(("console-cursor", "data")) or {}).get("ids")
         if event != "ready" and cursor and isinstance(ids, dict) and not _passed(ids, cursor):
             Run.counts["console wake skipped"] += 1
@@ -112,10 +114,20 @@ class ConsoleViewer(DashPage):
         back, self.down = self.down, False
         cursor = (self.props.get(("console-cursor", "data")) or {}).get("ids")
         heads = health.get("heads") or {}
+        self.learn(heads)
         behind = any(_after(heads[name], (cursor or {}).get(name)) for name in heads) if cursor else self.ticks > 1
         if back or behind:
             Run.counts["console health wake"] += 1
             self.wake()
+
+    def learn(self, ids) -> None:
+        """console.js `learn`: the newest ids known to exist; a pull reads up to them (shared per worker)."""
+        if not isinstance(ids, dict):
+            return
+        self.until = self.until or {}
+        for name, value in ids.items():
+            if isinstance(value, str) and (name not in self.until or _after(value, self.until[name])):
+                self.until[name] = value
 
     def wake(self) -> None:
         # One pull in flight (a stuck one is given up after 5 s); a wake-up meanwhile reads on after it.
@@ -124,7 +136,7 @@ class ConsoleViewer(DashPage):
             return
         self.inflight, self.again = time.monotonic(), False
         self.n += 1
-        self.props[(self.wake_id(), "data")] = {"n": self.n}
+        self.props[(self.wake_id(), "data")] = {"n": self.n, "until": dict(self.until) if self.until else None}
         self.tab.spawn(self.pull)
 
     def pull(self) -> None:
