@@ -8,7 +8,7 @@ connection and is fetched fully, the two taking turns going first; then the call
 
     python bench/drilldown.py              # seed (~10 min on 2 cores), then measure
     python bench/drilldown.py --skip-seed  # measure an already seeded database
-    python bench/drilldown.py --drop       # ... and drop the bench database afterwards
+    python bench/drilldown.py --drop       # ... then drop the bench database and its Redis keys
 """
 
 from __future__ import annotations
@@ -330,17 +330,23 @@ def main() -> None:
         measure(url, args.reps)
     finally:
         if args.drop:
-            drop(admin, args.db)
+            drop(admin, args.db, redis_url, os.environ["REDIS_PREFIX"])
 
 
-def drop(admin_url: str, name: str) -> None:
-    """Drop the bench database (its name is ours, from --db, never from data)."""
+def drop(admin_url: str, name: str, redis_url: str, prefix: str) -> None:
+    """Drop the bench database (its name is ours, from --db, never from data) and the seed's Redis keys."""
+    import redis
+
     from data_sources.connections import reset_connections
 
     reset_connections()
     with psycopg.connect(admin_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    print(f"dropped {name}")
+    r = redis.Redis.from_url(redis_url)
+    keys = list(r.scan_iter(match=f"{prefix}*", count=1000))  # only the bench's own prefix
+    for i in range(0, len(keys), 500):
+        r.delete(*keys[i : i + 500])
+    print(f"dropped {name} and {len(keys)} Redis keys under {prefix}")
 
 
 FACTS = {"camera_alerts", "traffic_readings", "fire_danger", "hotspots", "complaint_events"}
