@@ -317,9 +317,9 @@ class Consumer(Generic[P]):
                 return
 
     def _run_pipelined(self, *, until_idle: bool) -> None:
-        # Four stages, each on its own thread, so their waits overlap instead of adding up: XREADGROUP (Redis
-        # works), prepare (Python parses), handle (PostgreSQL copies and commits; this thread) and XACK (Redis
-        # again). Every queue is bounded: at most `prefetch` batches are read ahead, and at most `ack_ahead`
+        # Four stages, each on its own thread, so their waits overlap instead of adding up: XREADGROUP (a Redis
+        # round trip), prepare (Python parses), handle (PostgreSQL copies and commits; this thread) and XACK
+        # (Redis again). Every queue is bounded: at most `prefetch` batches are read ahead, and at most `ack_ahead`
         # stored ones wait for their XACK, which is only ever queued after handle() returned for them.
         fetched: queue.Queue[tuple[float, Batch]] = queue.Queue(maxsize=1)
         ready: queue.Queue[Item] = queue.Queue(maxsize=self.cfg.prefetch)
@@ -369,9 +369,9 @@ class Consumer(Generic[P]):
                 if after is _STOPPED or not self._put(stored, (items, after)):
                     break
         finally:
-            done["handle"].set()
-            for thread in threads:
-                thread.join()
+            done["handle"].set()  # the acker finishes what was stored, even if this thread failed
+        for thread in threads:
+            thread.join()
 
     def _put(self, q: queue.Queue, item: Any) -> bool:
         """Queue item, waiting while the queue is full; False (item dropped, so left pending) on a stop."""
