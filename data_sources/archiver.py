@@ -178,9 +178,16 @@ class ArchiveHandler:
         for p in prepared:
             for table, table_rows in p.rows.items():
                 rows.setdefault(table, []).extend(table_rows)
+        complaints = list(chain.from_iterable(p.complaints for p in prepared))
         try:
-            with self.engine.begin() as conn:
-                facts.copy_new_rows(conn, rows, list(chain.from_iterable(p.complaints for p in prepared)))
+            if len(rows) == 1 and not complaints:
+                # One COPY and nothing else (most batches: traffic only) is a transaction of its own in autocommit,
+                # which saves the round trips of BEGIN and COMMIT; it commits whole or not at all all the same.
+                with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    facts.copy_new_rows(conn, rows, ())
+            else:
+                with self.engine.begin() as conn:
+                    facts.copy_new_rows(conn, rows, complaints)
             return []
         except _REJECTED:
             pass

@@ -334,6 +334,30 @@ def test_arc007_batch_mixing_stored_and_new_ids_is_written_once(live_env, clean_
     assert group_backlog(rds, ARCHIVER, k=rkeys) == (0, 0)
 
 
+def test_arc009_one_table_batches_refused_or_replayed(live_env, clean_facts, engine, rkeys, rds, refs):
+    # A batch of one table (no complaints) is COPYed in autocommit: a stored id or a value PostgreSQL refuses
+    # must still roll all of it back and send it through the tolerant, bisecting path.
+    traffic = [e for e in sample_events(refs, 400, tag="t1") if e.kind == "traffic_reading"]
+    publish(rds, traffic[:120], k=rkeys)
+    arc = Archiver(k=rkeys, block_ms=100)
+    arc.drain([ARCHIVER])
+    publish(rds, traffic[60:], k=rkeys)  # 60 stored ids, then new ones, one stream only
+    arc.drain([ARCHIVER])
+    cameras = [e for e in sample_events(refs, 200, tag="t2") if e.kind == "camera_alert"]
+    nul = to_json(cameras[0].model_copy(update={"event_id": "t2-nul", "plate": "43A\x0012345"})).encode()
+    publish(rds, cameras[:10], k=rkeys)
+    nul_id = publish_raw(rds, "camera", [nul], k=rkeys)[0]
+    publish(rds, cameras[10:], k=rkeys)
+    arc.drain([ARCHIVER])
+
+    assert fact_counts(engine) == expected_counts(traffic + cameras)
+    letters = rds.xrange(rkeys.stream("deadletter"))
+    assert [(f[b"entry_id"].decode(), f[b"reason"].decode()[:24]) for _, f in letters] == [
+        (nul_id, "rejected by PostgreSQL: ")
+    ]
+    assert group_backlog(rds, ARCHIVER, k=rkeys) == (0, 0)
+
+
 class _FailingStore:
     """Fails its first `failures` handle() calls as a failed COMMIT would, checking the batch is still pending."""
 
