@@ -187,7 +187,7 @@ def health(_tick: int | None, config: dict | None) -> tuple:
     """Redis outage banner, and the newest ids of the queue and workflow streams (the browser pulls when one
     is past its cursor: a fallback for a lost push, and how other consoles' actions arrive within a tick)."""
     try:
-        heads = console.heads(get_redis())
+        heads = console.shared_heads(prefix=get_settings().redis_prefix)
     except redis.RedisError:  # the outage is the answer; nothing else on the page changes
         heads = None
     children, class_name, state = console_status.banner(redis_ok=heads is not None, lang=_lang(config))

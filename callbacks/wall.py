@@ -139,7 +139,7 @@ def health(_tick: int | None, config: dict | None) -> tuple:
     alarm = get_settings().stale_alarm_seconds
     now = time.time()
     try:
-        ages = live.stream_ages(get_redis())
+        ages = live.shared_stream_ages(prefix=get_settings().redis_prefix)
     except redis.RedisError:  # the outage is the answer: the banner says so and the page keeps its picture
         children, class_name = wk.banner(redis_ok=False, stale=[], alarm_seconds=alarm, lang=lang)
         return {"now": now, "redis": False, "streams": None}, children, class_name

@@ -11,6 +11,7 @@ import redis
 from sqlalchemy import Engine, select
 
 from data_sources import alerts_workflow, privacy, reference, schema
+from data_sources.connections import get_redis
 from data_sources.events import SEVERITY_RANK, InvalidEvent, parse_event
 from data_sources.group_commit import GroupCommit
 from data_sources.live import Shared, cursor_now, id_key
@@ -317,6 +318,14 @@ def heads(r: redis.Redis, *, k: Keys | None = None) -> dict[str, str]:
 
 # Cleared consoles' audit rows: many consoles shown the same alerts at once share one transaction.
 _AUDIT = GroupCommit()
+
+
+_HEADS = Shared(size=8, wait_s=2.0)
+
+
+def shared_heads(*, prefix: str) -> dict[str, str]:
+    """`heads` read at most twice a second per worker: every console's health tick asks for the same ids."""
+    return _HEADS.get((prefix, int(time.monotonic() * 2)), lambda: heads(get_redis(), k=Keys(prefix)))
 
 
 def protect(engine: Engine, items: list[dict], *, viewer) -> list[dict]:
