@@ -93,6 +93,9 @@ class DashPage(FastHttpUser):
         # dcc.Location reports the address once mounted: that (not the layout) runs the pages callback.
         self.props[("_pages_location", "pathname")] = urlparse(path).path
         self.props[("_pages_location", "search")] = ""
+        # callbacks/shell.py, clientside: a kiosk page (the wall) turns the shell's banner tick off.
+        kiosk = self.props.get(("shell-kiosk-paths", "data")) or []
+        self.props[("shell-health-tick", "disabled")] = urlparse(path).path in kiosk
         pages = self.dep_for("_pages_location")
         self.tab.spawn(self.call, pages, changed=["_pages_location.pathname", "_pages_location.search"])
 
@@ -126,6 +129,8 @@ class DashPage(FastHttpUser):
         n = 0
         while True:
             gevent.sleep(seconds)
+            if self.props.get((cid, "disabled")):
+                continue
             n += 1
             self.props[(cid, "n_intervals")] = n
             for dep in deps:

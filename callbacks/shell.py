@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dash import Input, Output, callback, clientside_callback, html
+from dash import Input, Output, State, callback, clientside_callback, html
 
 from data_sources import health
 from ui import ids
@@ -25,6 +25,20 @@ def update_banner(_: int | None) -> tuple[list, str]:
     if not messages:
         return [], "banner hidden"
     return [html.Div(m) for m in messages], "banner banner-down"
+
+
+# A kiosk page (the wall) hides this banner and shows its own: a hundred walls polling for a banner nobody sees
+# were a fifth of the walls' requests in bench/load.py. Clientside, so leaving the page turns it back on.
+clientside_callback(
+    """
+    function (path, kiosk) {
+        return (kiosk || []).indexOf(path || "") >= 0;
+    }
+    """,
+    Output(ids.SHELL_HEALTH_TICK, "disabled"),
+    Input("_pages_location", "pathname"),
+    State(ids.SHELL_KIOSK_PATHS, "data"),
+)
 
 
 # The clock runs in the browser: a wall clock must tick even when the server is unreachable.

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 # Shell (every page)
 SHELL_BANNER = "shell-banner"
 SHELL_HEALTH_TICK = "shell-health-tick"
+SHELL_KIOSK_PATHS = "shell-kiosk-paths"
 SHELL_CLOCK = "shell-clock"
 SHELL_USER = "shell-user"
 SHELL_SIGNOUT = "shell-signout"

@@ -20,6 +20,11 @@ from ui.i18n import LANGUAGES, t
 KIOSK_CLASS = "kiosk-page"
 
 
+def kiosk_paths() -> list[str]:
+    """Paths of the kiosk pages: they hide the shell's banner, so the shell stops polling for it there."""
+    return sorted(p["path"] for p in dash.page_registry.values() if p.get("kiosk"))
+
+
 def kiosk_class(module: str) -> str:
     """KIOSK_CLASS for a page registered with kiosk=True (by its module name), else ""."""
     return KIOSK_CLASS if dash.page_registry.get(module, {}).get("kiosk") else ""
@@ -119,6 +124,7 @@ def layout(lang: str) -> html.Div:
             ),
             html.Div(id=ids.SHELL_BANNER, className="banner hidden", role="alert"),
             dcc.Interval(id=ids.SHELL_HEALTH_TICK, interval=5_000),
+            dcc.Store(id=ids.SHELL_KIOSK_PATHS, data=kiosk_paths()),
             html.Main(dash.page_container, className="shell-main"),
         ],
         className="shell",

@@ -56,3 +56,28 @@ def test_shell002_stale_stream_is_not_shown_as_live(dash_duo, app, rds, rkeys, l
     for domain in ("camera", "traffic", "fire", "complaint"):
         dash_duo.wait_for_element(f"#home-card-{domain}[data-status='down']", timeout=10)
     assert "chưa có sự kiện" in dash_duo.find_element("#home-card-traffic").text
+
+
+def test_shell003_kiosk_wall_does_not_poll_the_hidden_shell_banner(dash_duo, app, login, monkeypatch):
+    """The wall hides the shell's banner (it has its own): its tick is off there and back on elsewhere."""
+    import time
+
+    from callbacks import shell
+
+    asked: list[float] = []
+    real = shell.health.servers_up
+    monkeypatch.setattr(shell.health, "servers_up", lambda: asked.append(time.time()) or real())
+    dash_duo.start_server(app, navigate=False)
+    login(dash_duo, "officer")
+    dash_duo.wait_for_element("#home-cards", timeout=15)
+    dash_duo.driver.get(dash_duo.server_url + "/wall")
+    dash_duo.wait_for_element("#wall-ticker", timeout=20)
+    time.sleep(1)
+    since = time.time()
+    time.sleep(11)  # two ticks of the shell's 5 s interval
+    assert [t for t in asked if t >= since] == []
+    dash_duo.driver.get(dash_duo.server_url + "/")
+    dash_duo.wait_for_element("#home-cards", timeout=15)
+    since = time.time()
+    time.sleep(11)
+    assert [t for t in asked if t >= since], "the overview stopped polling the banner"
