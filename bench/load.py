@@ -154,11 +154,26 @@ def main(argv: list[str] | None = None) -> dict:
         env={"WEB_CONCURRENCY": str(args.workers), "FEED_RATE": str(args.feed_rate), "WEB_LOG_LEVEL": "warning"},
     )  # fmt: skip
     errors: Counter = Counter()
+    # When errors and stalls of the load generator happen (minute of the measured run): a push stream "timed
+    # out" while this process itself was stalled says more about the generator than about the server.
+    error_minutes: Counter = Counter()
+    stalls: list[tuple[float, float]] = []
+    measure_from = [float("inf")]
 
     def count_errors(request_type, name, exception, **_):
         if exception is not None:  # one kind per message, whatever URL (and endId) it names
             what = URL_RE.sub("URL", str(exception))[:140]
             errors[f"{request_type} {name}: {what}"] += 1
+            if time.monotonic() >= measure_from[0]:
+                error_minutes[int((time.monotonic() - measure_from[0]) // 60)] += 1
+
+    def watch_stalls() -> None:
+        while True:
+            t = time.monotonic()
+            gevent.sleep(0.1)
+            late = time.monotonic() - t - 0.1
+            if late > 0.5 and t >= measure_from[0]:
+                stalls.append((t - measure_from[0], late))
 
     def count_user_errors(user_instance, exception, tb):
         errors[f"viewer {type(user_instance).__name__}: {exception!r}"[:160]] += 1
@@ -195,7 +210,10 @@ def main(argv: list[str] | None = None) -> dict:
         }
         watched = [*workers, *others.values(), psutil.Process()]
         cpu0, entries0, t0 = cpu_seconds(watched), Run.index.total, time.monotonic()
+        measure_from[0] = t0
+        watcher = gevent.spawn(watch_stalls)
         gevent.sleep(seconds)
+        watcher.kill(block=False)
         cpu1, entries1, elapsed = cpu_seconds(watched), Run.index.total, time.monotonic() - t0
         alive = [w.pid for w in deploy.workers()]
         events.request.remove_listener(count_errors)  # what the shutdown cuts short is not an error of the run
@@ -249,6 +267,13 @@ def main(argv: list[str] | None = None) -> dict:
         "load_generator_cpu_pct_core": round(100 * used(watched[-1]) / elapsed, 1),
         "undated_examples": Run.undated,
         "workers_restarted": sorted({w.pid for w in workers} - set(alive)),
+        "errors_by_minute": dict(sorted(error_minutes.items())),
+        "generator_stalls_over_0_5_s": len(stalls),
+        "generator_longest_stall_s": round(max((late for _, late in stalls), default=0.0), 2),
+        "generator_stall_s_by_minute": {
+            m: round(sum(late for t, late in stalls if int(t // 60) == m), 1)
+            for m in sorted({int(t // 60) for t, _ in stalls})
+        },
     }
     table = logging.getLogger("locust.stats_logger")  # locust prints its tables through this logger
     table.addHandler(logging.StreamHandler(sys.stdout))
@@ -279,6 +304,10 @@ def report(f: dict) -> None:
     print(f"server CPU: workers {f['workers_cpu_pct_core']}% of a core = {f['cpu_per_viewer_pct_core']}% of a core "
           f"per viewer; others {f['other_cpu_pct_core']}; load generator {f['load_generator_cpu_pct_core']}%"
           )  # fmt: skip
+    print(f"errors by minute of the run: {f['errors_by_minute']}")
+    stalled = f["generator_stall_s_by_minute"]
+    print(f"load generator stalled > 0.5 s: {f['generator_stalls_over_0_5_s']} times, longest "
+          f"{f['generator_longest_stall_s']} s; stalled seconds by minute {stalled}")  # fmt: skip
     if f["workers_restarted"]:
         print(f"workers that did not survive: {f['workers_restarted']}")
 
