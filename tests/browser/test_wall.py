@@ -262,3 +262,27 @@ def test_wall005_paced_events_and_a_burst_all_reach_the_ticker_once_newest_first
     assert rows_after[:20] == [late.event_id, *wanted[::-1][:19]]  # the reloaded present: newest on top
     screenshot(dash_duo.driver, "wall005_burst_hd_vi")
     assert dash_duo.get_logs() == []
+
+
+def test_wall006_dash_undo_history_stays_bounded_while_updates_flow(dash_duo, app, rds, rkeys, login):
+    """Dash records every clientside input change in an undo history it never trims; assets/dash_history.js does."""
+    publish(rds, rkeys, heartbeat(datetime.now(UTC)))
+    _open(dash_duo, app, login)
+    _wait(dash_duo, "window.iocWall && window.iocWall.cursor && !window.iocWall.inflight", timeout=30)
+    cameras = [c["camera_id"] for c in reference.load_files()["cameras"]]
+    past = "return window.store.getState().history.past.length"
+    start, applied, grew = time.time(), dash_duo.driver.execute_script("return window.iocWall.pushed"), 0
+    i = 0
+    while time.time() - start < 14:  # paced updates, each applied by set_props, across two trims
+        alert = ev.CameraAlert(event_id=new_id(f"h{i:03d}"), ts=datetime.now(UTC), camera_id=cameras[i % 300],
+                               alert_type="crowding", severity="medium")  # fmt: skip
+        publish(rds, rkeys, [alert])
+        i += 1
+        time.sleep(0.1)
+        grew = max(grew, dash_duo.driver.execute_script(past))
+    applied = dash_duo.driver.execute_script("return window.iocWall.pushed") - applied
+    # Each update applied from the push stream (set_props) adds at least one entry: untrimmed, `grew` >= applied.
+    assert applied >= 30, applied
+    assert 1 < grew <= applied / 2, (grew, applied)  # recorded, and trimmed every 2 s while running
+    dash_duo.driver.execute_script("window.iocHistory.trim()")
+    assert dash_duo.driver.execute_script(past) <= 1
