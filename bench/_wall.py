@@ -155,11 +155,15 @@ def city(now: datetime) -> list:
 class Mix:
     """A steady live feed: mostly traffic readings, some camera alerts, complaints that open and close, rare fire."""
 
-    def __init__(self, seed: int = 11, open_complaints: int = 300) -> None:
+    def __init__(self, seed: int = 11, open_complaints: int = 300, steady: bool = False) -> None:
         self.rnd = random.Random(seed)
         self.i = 0
         self.open: list[str] = []
         self.limit = open_complaints
+        # Steady: once `limit` reports are open, each complaint event closes the oldest or opens a new one in
+        # turn, so the number of open reports (and markers on the map) stays flat for a soak.
+        self.steady = steady
+        self.close_next = False
 
     def next(self) -> ev.CameraAlert | ev.TrafficReading | ev.ComplaintEvent | ev.FireDanger | ev.Hotspot:
         self.i += 1
@@ -175,7 +179,12 @@ class Mix:
             return ev.CameraAlert(event_id=eid, ts=now, camera_id=rnd.choice(CAMERAS), alert_type="crowding",
                                   severity=rnd.choice(("low", "medium", "high", "critical")))  # fmt: skip
         if roll < 0.995:
-            closing = len(self.open) >= self.limit or (self.open and rnd.random() < 0.5)
+            if self.steady and len(self.open) >= self.limit:
+                closing = self.close_next = not self.close_next
+            elif self.steady:
+                closing = False
+            else:
+                closing = len(self.open) >= self.limit or (self.open and rnd.random() < 0.5)
             cid = self.open.pop(0) if closing else f"PA-BENCH-{eid}"
             if not closing:
                 self.open.append(cid)
@@ -185,7 +194,8 @@ class Mix:
                                      unit_code=unit["code"], lat=unit["lat"], lon=unit["lon"], channel="hue_s",
                                      title="Rác thải", received_at=now - timedelta(hours=1),
                                      deadline=now + timedelta(hours=rnd.choice((-2, 12, 72))))  # fmt: skip
-        if roll < 0.999:
+        # Steady: hotspots stay on the map for a day, so new ones only while filling (they would pile up).
+        if roll < 0.999 or (self.steady and len(self.open) >= self.limit):
             return ev.FireDanger(event_id=eid, ts=now, unit_code=rnd.choice(UNITS), level=rnd.randint(1, 5))
         return ev.Hotspot(
             event_id=eid,
