@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from dash import callback_context, dcc, html, no_update
 from sqlalchemy import exc as sa_exc
 
@@ -34,10 +36,18 @@ def message(lang: str) -> html.Div:
     )
 
 
+# Characters per line of a chart's message: plotly annotations do not wrap, and a line wider than a half-width
+# panel was cut at both edges (seen in the flt201 screenshots).
+CHART_LINE = 38
+
+
 def figure(lang: str):
-    """A blank chart saying history is unavailable (two lines: plotly annotations do not wrap)."""
-    text = f"{t('drill.history_unavailable.title', lang)}<br>{t('drill.history_unavailable', lang)}"
-    return fig.empty(text, lang)
+    """A blank chart saying history is unavailable, its message wrapped by hand to fit a half-width panel."""
+    lines = [
+        t("drill.history_unavailable.title", lang),
+        *textwrap.wrap(t("drill.history_unavailable", lang), CHART_LINE),
+    ]
+    return fig.empty("<br>".join(lines), lang)
 
 
 def outputs_for(outputs: list | dict, lang: str) -> list | object:

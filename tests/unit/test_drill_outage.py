@@ -23,9 +23,10 @@ OUTPUTS = [
 
 
 def _text(value) -> str:
+    """The value as text; a chart's hand-wrapped lines read as one sentence again."""
     return json.dumps(
         value.to_plotly_json() if hasattr(value, "to_plotly_json") else value, default=str, ensure_ascii=False
-    )
+    ).replace("<br>", " ")
 
 
 @pytest.fixture
@@ -85,3 +86,12 @@ class _Context:
         self.outputs_list = outputs
         self.inputs_list = [{"id": "traffic-store", "property": "data", "value": store}]
         self.states_list = []
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_drl305_the_chart_message_is_wrapped_to_fit_a_half_width_panel(lang):
+    text = drill_outage.figure(lang).to_plotly_json()["layout"]["annotations"][0]["text"]
+    lines = text.split("<br>")
+    assert lines[0] == t("drill.history_unavailable.title", lang) and len(lines) >= 2
+    assert all(len(line) <= drill_outage.CHART_LINE for line in lines[1:])
+    assert " ".join(lines[1:]) == t("drill.history_unavailable", lang)
