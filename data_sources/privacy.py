@@ -102,20 +102,10 @@ def audit_insert(
     )
 
 
-def write_audit(
-    conn: Connection,
-    *,
-    actor: str,
-    role: str | None,
-    action: str,
-    subject: str | None = None,
-    detail: dict | None = None,
-    remote_addr: str | None = None,
-) -> None:
-    """Append one audit row in the caller's transaction (so a view and its audit commit together)."""
-    conn.execute(
-        audit_insert(actor=actor, role=role, action=action, subject=subject, detail=detail, remote_addr=remote_addr)
-    )
+def write_audit(conn: Connection, **fields) -> None:
+    """Append one audit row (the fields of `audit_insert`) in the caller's transaction, so a view and its audit
+    commit together."""
+    conn.execute(audit_insert(**fields))
 
 
 def audit(engine: Engine, **kwargs) -> None:
