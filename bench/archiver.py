@@ -16,6 +16,7 @@ from pathlib import Path
 # Run as a plain script (`python bench/archiver.py`): make the repository importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import psutil  # noqa: E402
 import psycopg  # noqa: E402
 import redis  # noqa: E402
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
@@ -26,6 +27,7 @@ from data_sources.archiver import ARCHIVER, Archiver, group_backlog, tune_gc  # 
 from data_sources.connections import sqlalchemy_url  # noqa: E402
 from data_sources.events import STREAMS, CameraAlert, ComplaintEvent, FireDanger, Hotspot, TrafficReading  # noqa: E402
 from data_sources.facts import Refs  # noqa: E402
+from data_sources.parsing import default_parsers  # noqa: E402
 from data_sources.streams import Keys, publish  # noqa: E402
 
 DB_NAME = "ioc_bench_archiver"
@@ -102,26 +104,60 @@ def reset(engine: Engine, r: redis.Redis, k: Keys) -> None:
         r.xgroup_destroy(k.stream(stream), ARCHIVER)
 
 
-def run_archiver(engine: Engine, r: redis.Redis, refs: Refs, k: Keys, *, batch: int, prefetch: int) -> dict:
-    arc = Archiver(engine=engine, r=r, refs=refs, k=k, count=batch, prefetch=prefetch, block_ms=100)
+def run_archiver(
+    engine: Engine, r: redis.Redis, refs: Refs, k: Keys, *, batch: int, prefetch: int, parsers: int
+) -> dict:
+    # Parser processes start here, before the clock: a real archiver starts them once for its whole life.
+    arc = Archiver(engine=engine, r=r, refs=refs, k=k, count=batch, prefetch=prefetch, block_ms=100, parsers=parsers)
     consumer = arc.consumers[ARCHIVER]
+    busy0, servers0 = machine_busy(), server_cpu()
     t0, cpu0 = time.perf_counter(), time.process_time()
-    consumer.run(until_idle=True)
-    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    try:
+        consumer.run(until_idle=True)
+    finally:
+        wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        busy, servers = machine_busy(), server_cpu()
+        arc.close()
     assert group_backlog(r, ARCHIVER, k=k) == (0, 0), "archiver left entries pending or unread"
     lat = sorted(consumer.stats.latencies)
     return {
         "wall": wall,
-        "cpu": cpu,  # this process only (Redis and PostgreSQL work on the other core)
+        "cpu": cpu,  # this process (with parsers, without their validation work)
+        "parse_cpu": arc.archive.parse_cpu_s if parsers else 0.0,  # in the parser processes
         "acked": consumer.stats.acked,
         "transactions": consumer.stats.handled,
         "p50": statistics.median(lat),
         "p95": lat[int(0.95 * (len(lat) - 1))],
         "written": arc.archive.written,
+        # Cores the whole machine kept busy meanwhile (archiver, parsers, PostgreSQL, Redis, anything else).
+        "servers": {name: servers[name] - servers0[name] for name in servers},
+        "cores_busy": (busy[0] - busy0[0]) / max(busy[1] - busy0[1], 1e-9) * (os.cpu_count() or 1),
     }
 
 
-def raw_copy(url: str, rows: dict[str, list[tuple]], *, binary: bool) -> float:
+def server_cpu() -> dict[str, float]:
+    """CPU seconds used so far by every postgres and redis-server process on this machine (psutil)."""
+    out = {"postgres": 0.0, "redis": 0.0}
+    for proc in psutil.process_iter(["name", "cpu_times"]):
+        name, times = proc.info["name"] or "", proc.info["cpu_times"]
+        kind = "postgres" if name.startswith("postgres") else "redis" if name.startswith("redis-server") else None
+        if kind and times is not None:
+            out[kind] += times.user + times.system
+    return out
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU jiffies of the machine so far, from /proc/stat (zeros where there is none)."""
+    try:
+        with open("/proc/stat") as f:
+            values = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return float(sum(values) - idle), float(sum(values))
+
+
+def raw_copy(url: str, rows: dict[str, list[tuple]], *, binary: bool) -> tuple[float, dict[str, float]]:
     """COPY the prepared tuples into the same (emptied) fact tables the archiver writes, in one transaction.
 
     Text or binary format, as psycopg's write_row sends them (the archiver writes binary). Emptying first is
@@ -131,6 +167,7 @@ def raw_copy(url: str, rows: dict[str, list[tuple]], *, binary: bool) -> float:
     with psycopg.connect(conninfo) as conn:
         conn.execute(f"TRUNCATE {', '.join(rows)}")
         conn.commit()
+        servers0 = server_cpu()
         t0 = time.perf_counter()
         for table, table_rows in rows.items():
             fmt = " (FORMAT BINARY)" if binary else ""
@@ -140,15 +177,19 @@ def raw_copy(url: str, rows: dict[str, list[tuple]], *, binary: bool) -> float:
                 for row in table_rows:
                     copy.write_row(row)
         conn.commit()
-        return time.perf_counter() - t0
+        wall, servers = time.perf_counter() - t0, server_cpu()
+        return wall, {name: servers[name] - servers0[name] for name in servers}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--batch", type=int, default=2000, help="XREADGROUP COUNT per stream")
     parser.add_argument("--prefetch", type=int, default=4, help="batches read ahead while one commits")
+    parser.add_argument(
+        "--parsers", type=int, default=default_parsers(), help="parser processes, as the archiver's --parsers"
+    )
     args = parser.parse_args()
     pg_url, redis_url = server_urls()
     r = redis.Redis.from_url(redis_url, socket_timeout=30)
@@ -172,7 +213,10 @@ def main() -> None:
         tune_gc()
         mix = Counter(e.kind for e in events)
         print(f"archiver bench: {len(events):,} events ({', '.join(f'{n} {c}' for n, c in mix.most_common())}),")
-        print(f"  XREADGROUP COUNT {args.batch} per stream, prefetch {args.prefetch}; built in {made:.1f} s;")
+        print(
+            f"  XREADGROUP COUNT {args.batch} per stream, prefetch {args.prefetch}, {args.parsers} parser processes;"
+            f" built in {made:.1f} s;"
+        )
         print(f"  {os.cpu_count()} CPUs, load average at the start {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
         results = []
         for i in range(args.repeats):
@@ -180,20 +224,28 @@ def main() -> None:
             # same machine load. The baseline is the faster format, whichever it is in this run.
             before = {fmt: raw_copy(url, rows, binary=fmt == "binary") for fmt in ("text", "binary")}
             reset(engine, r, k)
-            a = run_archiver(engine, r, refs, k, batch=args.batch, prefetch=args.prefetch)
+            a = run_archiver(engine, r, refs, k, batch=args.batch, prefetch=args.prefetch, parsers=args.parsers)
             assert a["written"] == len(events), f"archived {a['written']} of {len(events)}"
             after = {fmt: raw_copy(url, rows, binary=fmt == "binary") for fmt in ("binary", "text")}
-            copies = {fmt: (before[fmt] + after[fmt]) / 2 for fmt in before}
+            copies = {fmt: (before[fmt][0] + after[fmt][0]) / 2 for fmt in before}
             copy_s = min(copies.values())
+            fastest = min(copies, key=copies.__getitem__)
+            copy_servers = {n: (before[fastest][1][n] + after[fastest][1][n]) / 2 for n in before[fastest][1]}
             res = {"arch": len(events) / a["wall"], "copy": len(events) / copy_s, **a, "copy_s": copy_s}
             res["ratio"] = res["arch"] / res["copy"]
             results.append(res)
             print(
                 f"run {i + 1}: archiver {res['arch']:,.0f} ev/s ({a['wall']:.2f} s, "
-                f"Python CPU {a['cpu'] / len(events) * 1e6:.1f} us/event, {a['transactions']} transactions, "
+                f"Python CPU {a['cpu'] / len(events) * 1e6:.1f} us/event in the archiver process + "
+                f"{a['parse_cpu'] / len(events) * 1e6:.1f} in parsers, {a['cores_busy']:.2f} cores busy, "
+                f"{a['transactions']} transactions, "
                 f"batch read->ack p50 {a['p50'] * 1000:.0f} ms p95 {a['p95'] * 1000:.0f} ms) | raw COPY "
                 + ", ".join(f"{fmt} {len(events) / s:,.0f} rows/s ({s:.2f} s)" for fmt, s in copies.items())
                 + f" | ratio to the faster {res['ratio']:.2f}"
+            )
+            print(
+                "  server CPU s (archiver | faster raw COPY): "
+                + ", ".join(f"{n} {a['servers'][n]:.2f} | {copy_servers[n]:.2f}" for n in copy_servers)
             )
         med = {key: statistics.median(x[key] for x in results) for key in ("arch", "copy", "ratio", "p50", "p95")}
         print(

@@ -9,157 +9,132 @@ import signal
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import chain
-from operator import attrgetter
 
 import psycopg
 import redis
-from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy import exc as sa_exc
 
 from data_sources import facts
 from data_sources.connections import get_engine
 from data_sources.consumer import AfterHandle, Batch, Consumer, ConsumerConfig, entry_field
-from data_sources.events import (
-    EVENT_ADAPTER,
-    STREAM_KINDS,
-    STREAMS,
-    CameraAlert,
-    ComplaintEvent,
-    FireDanger,
-    Hotspot,
-    InvalidEvent,
-    TrafficReading,
-    parse_event,
+from data_sources.events import STREAMS
+from data_sources.facts import Refs
+from data_sources.parsing import (
+    NO_DATA,
+    CopyBatch,
+    Parsed,
+    ParserPool,
+    Reject,
+    default_parsers,
+    parse_payloads,
+    payloads_of,
+    prepare_copy,
 )
-from data_sources.facts import Refs, check_refs
 from data_sources.settings import get_settings
 from data_sources.state import StateWriter
 from data_sources.streams import DATA_FIELD, Entry, Keys, dead_letter, keys
 
 log = logging.getLogger("data_sources.archiver")  # also when run as __main__
+# NO_DATA moved to parsing with the parser; it stays importable from here, where callers and tests look for it.
+__all__ = ["ARCHIVER", "NO_DATA", "PROJECTOR", "Archiver", "group_backlog", "tune_gc"]
 
 ARCHIVER, PROJECTOR = "archiver", "projector"
 ROLLUP_EVERY_S = 30.0
 ROLLUP_START_WINDOW = timedelta(hours=2)
 SUMMARY_EVERY_S = 30.0
-NO_DATA = "entry has no `data` field (malformed, or trimmed by MAXLEN before it was archived)"
 # PostgreSQL refused these rows (a NUL byte, a check constraint): bisect the batch and dead-letter the culprits.
 # Anything else (server down, missing table) is retried as it is: dead-lettering would lose good events.
 _REJECTED = (sa_exc.DataError, sa_exc.IntegrityError, psycopg.DataError, psycopg.IntegrityError)
-
-_TS = attrgetter("ts")
-Origin = tuple[str, bytes, bytes]  # stream, entry id, payload: enough to dead-letter an event later
+Origin = tuple[Batch, str, int]  # the batch, stream and index an event was read from: enough to dead-letter it
 
 
 @dataclass
-class Parsed:
-    """A read batch after validation: events in read order (with where each came from) and rejects."""
+class ArchiveItem:
+    """A read batch on its way to PostgreSQL: the entries as read, and their COPY data (maybe still parsing)."""
 
-    events: list = field(default_factory=list)
-    origins: list[Origin] = field(default_factory=list)
-    rejected: list[tuple[Entry, str]] = field(default_factory=list)
-    traffic_since: datetime | None = None
-    # Filled by the archiver's prepare (off the writer's thread): COPY rows per fact table, and the complaints.
-    rows: dict[str, list[tuple]] = field(default_factory=dict)
-    complaints: list = field(default_factory=list)
+    batch: Batch
+    copy: Future[CopyBatch]
 
 
-# A stream of one kind validates with that model directly: the same rules as the union, ~0.5 us less an event.
-_VALIDATE = {
-    stream: model.__pydantic_validator__.validate_json
-    for model in (CameraAlert, TrafficReading, FireDanger, Hotspot, ComplaintEvent)
-    for stream, kinds in STREAM_KINDS.items()
-    if kinds == {model.model_fields["kind"].default}
-}
+def _entry(batch: Batch, reject: Reject) -> tuple[Entry, str]:
+    """A rejected entry, as the dead-letter stream takes it, from where it was read."""
+    stream, index, reason = reject
+    entry_id, fields = batch[stream][index]
+    return Entry(stream, entry_id.decode(), entry_field(fields, DATA_FIELD)), reason
 
 
-def parse_batch(batch: Batch, refs: Refs) -> Parsed:
-    """Validate each entry against the contract and the reference ids; failures become (entry, reason).
-
-    The loop is the archiver's hottest Python: the common case is inlined (one validate_json, a kind and a
-    reference check), and only a failing entry goes through parse_event / check_refs again for its reason.
-    """
-    out = Parsed()
-    events, origins, rejected = out.events, out.origins, out.rejected
-    segments = refs.segment_unit
-    for stream, rows in batch.items():
-        first = len(events)
-        allowed = STREAM_KINDS.get(stream, ())
-        validate = _VALIDATE.get(stream, EVENT_ADAPTER.validate_json)
-        traffic = stream == "traffic"
-        for entry_id, fields in rows:
-            data = fields[1] if fields and fields[0] == DATA_FIELD else entry_field(fields, DATA_FIELD)
-            if data is None:
-                rejected.append((Entry(stream, entry_id.decode(), None), NO_DATA))
-                continue
-            try:
-                try:
-                    event = validate(data)
-                except ValidationError:
-                    event = parse_event(stream, data)  # raises InvalidEvent with the readable reason
-                # "kind" must be sent (the union's discriminator requires it; a model would use its default).
-                if event.kind not in allowed or "kind" not in event.__pydantic_fields_set__:
-                    parse_event(stream, data)
-                if not traffic or event.segment_id not in segments:
-                    check_refs(event, refs)
-            except InvalidEvent as exc:
-                rejected.append((Entry(stream, entry_id.decode(), data), exc.reason))
-                continue
-            except Exception as exc:  # hostile input must never wedge the group, whatever the parser does
-                rejected.append((Entry(stream, entry_id.decode(), data), f"unreadable: {type(exc).__name__}: {exc}"))
-                continue
-            events.append(event)
-            origins.append((stream, entry_id, data))
-        if traffic and len(events) > first:
-            # The stream only accepts traffic readings, so this slice is all of them.
-            out.traffic_since = min(map(_TS, events[first:]))
-    return out
+def _parser_pool(workers: int, refs: Refs) -> ParserPool | None:
+    """Worker processes for parsing, or None (parse in-process) when none are wanted or they cannot start."""
+    if workers <= 0:
+        return None
+    try:
+        return ParserPool(workers, refs)
+    except Exception as exc:  # e.g. a sandbox without process spawning: slower, but the archiver still runs
+        log.warning("parser processes could not start (%s: %s); parsing in-process", type(exc).__name__, exc)
+        return None
 
 
 class ArchiveHandler:
-    """Group `archiver`: one transaction per (merged) batch, dead letters queued with the XACKs."""
+    """Group `archiver`: one transaction per (merged) batch, dead letters queued with the XACKs.
 
-    def __init__(self, engine: Engine, refs: Refs, k: Keys) -> None:
+    With `parsers` > 0, batches are validated and formatted in that many worker processes (prepare_copy), so the
+    writer thread's GIL only streams bytes to COPY; with 0, in the preparing thread of this process.
+    """
+
+    def __init__(self, engine: Engine, refs: Refs, k: Keys, *, parsers: int = 0) -> None:
         self.engine, self.refs, self.k = engine, refs, k
+        self.pool = _parser_pool(parsers, refs)
         self.written = 0
         self.dead_letters = 0
         self.rollups = 0
+        self.parse_cpu_s = 0.0  # CPU spent validating and formatting, in whichever process did it
         # Once at start for the recent past: a previous life may have died between commit and refresh.
         self._rollup_since: datetime | None = datetime.now(UTC) - ROLLUP_START_WINDOW
         self._next_rollup = 0.0
         self._rollup_failing = False
+        self._pool_failing = False
 
-    def prepare(self, batch: Batch) -> Parsed:
-        parsed = parse_batch(batch, self.refs)
-        # The rows are built here, on the preparing thread, so the writer's thread only streams them to COPY.
-        rows, refs, fact_row = parsed.rows, self.refs, facts.fact_row
-        for event in parsed.events:
-            table, row = fact_row(event, refs)
-            if table in rows:
-                rows[table].append(row)
-            else:
-                rows[table] = [row]
-            if table == "complaint_events":
-                parsed.complaints.append(event)
-        return parsed
+    def prepare(self, batch: Batch) -> ArchiveItem:
+        payloads = payloads_of(batch)
+        if self.pool is not None:
+            return ArchiveItem(batch, self.pool.submit(payloads))
+        done: Future[CopyBatch] = Future()
+        done.set_result(prepare_copy(payloads, self.refs))
+        return ArchiveItem(batch, done)
 
-    def handle(self, prepared: list[Parsed]) -> AfterHandle | None:
-        rejected = [r for p in prepared for r in p.rejected]
-        if any(p.events for p in prepared):
-            refused = self._write(prepared)
-            self.written += sum(len(p.events) for p in prepared) - len(refused)
-            rejected += refused
-        for p in prepared:
-            if p.traffic_since is not None and (self._rollup_since is None or p.traffic_since < self._rollup_since):
-                self._rollup_since = p.traffic_since
+    def _copy_of(self, item: ArchiveItem) -> CopyBatch:
+        """The item's COPY data, waiting for its worker; re-parsed here if the worker could not deliver it."""
+        try:
+            result = item.copy.result()
+            self._pool_failing = False
+        except Exception as exc:  # a worker died or was cancelled at shutdown: this process can parse it too
+            if not self._pool_failing:
+                log.warning("parser worker failed (%s: %s); parsing in-process", type(exc).__name__, exc)
+            self._pool_failing = True
+            result = prepare_copy(payloads_of(item.batch), self.refs)
+            item.copy = Future()
+            item.copy.set_result(result)  # a retried handle() does not parse it again
+        return result
+
+    def handle(self, prepared: list[ArchiveItem]) -> AfterHandle | None:
+        copies = [self._copy_of(item) for item in prepared]
+        rejected = [_entry(item.batch, r) for item, c in zip(prepared, copies, strict=True) for r in c.rejected]
+        refused = self._write(prepared, copies) if any(c.events for c in copies) else []
+        rejected += refused
+        self.written += sum(c.events for c in copies) - len(refused)
+        self.dead_letters += len(rejected)
+        self.parse_cpu_s += sum(c.cpu_s for c in copies)
+        for c in copies:
+            if c.traffic_since is not None and (self._rollup_since is None or c.traffic_since < self._rollup_since):
+                self._rollup_since = c.traffic_since
         self.maybe_rollup()
         if not rejected:
             return None
-        self.dead_letters += len(rejected)
 
         def after(pipe) -> None:
             for entry, reason in rejected:
@@ -167,32 +142,37 @@ class ArchiveHandler:
 
         return after
 
-    def _write(self, prepared: list[Parsed]) -> list[tuple[Entry, str]]:
+    def _write(self, prepared: list[ArchiveItem], copies: list[CopyBatch]) -> list[tuple[Entry, str]]:
         """Commit the prepared batches; returns the events PostgreSQL refused one by one.
 
         The common case is one plain COPY per table (no savepoint round trips). If PostgreSQL refuses it (an
         event id already stored after a crash between commit and XACK, a value it cannot take), that
         transaction rolls back whole and the events go again through the duplicate-tolerant path, bisected.
         """
-        rows: dict[str, list[tuple]] = {}
-        for p in prepared:
-            for table, table_rows in p.rows.items():
-                rows.setdefault(table, []).extend(table_rows)
-        complaints = list(chain.from_iterable(p.complaints for p in prepared))
+        bodies: dict[str, list[bytes]] = {}
+        for c in copies:
+            for table, body in c.bodies.items():
+                bodies.setdefault(table, []).append(body)
+        complaints = list(chain.from_iterable(c.complaints for c in copies))
         try:
-            if len(rows) == 1 and not complaints:
+            if len(bodies) == 1 and not complaints:
                 # One COPY and nothing else (most batches: traffic only) is a transaction of its own in autocommit,
                 # which saves the round trips of BEGIN and COMMIT; it commits whole or not at all all the same.
                 with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    facts.copy_new_rows(conn, rows, ())
+                    facts.copy_bodies(conn, bodies, ())
             else:
                 with self.engine.begin() as conn:
-                    facts.copy_new_rows(conn, rows, complaints)
+                    facts.copy_bodies(conn, bodies, complaints)
             return []
         except _REJECTED:
             pass
-        events = list(chain.from_iterable(p.events for p in prepared))
-        return self._write_tolerant(events, list(chain.from_iterable(p.origins for p in prepared)))
+        # Rare (a replay after a crash, a value PostgreSQL refuses): parse again here, keeping where each came from.
+        events, origins = [], []
+        for item in prepared:
+            parsed = parse_payloads(payloads_of(item.batch), self.refs, where=True)
+            events += parsed.events
+            origins += [(item.batch, stream, index) for stream, index in parsed.where]
+        return self._write_tolerant(events, origins)
 
     def _write_tolerant(self, events: list, origins: list[Origin]) -> list[tuple[Entry, str]]:
         """Commit the events, stored ids tolerated; returns those PostgreSQL refused one by one (by bisection)."""
@@ -202,11 +182,16 @@ class ArchiveHandler:
             return []
         except _REJECTED as exc:
             if len(events) == 1:
-                stream, entry_id, data = origins[0]
+                batch, stream, index = origins[0]
                 reason = f"rejected by PostgreSQL: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}"
-                return [(Entry(stream, entry_id.decode(), data), reason)]
+                return [_entry(batch, (stream, index, reason))]
         mid = len(events) // 2
         return self._write_tolerant(events[:mid], origins[:mid]) + self._write_tolerant(events[mid:], origins[mid:])
+
+    def close(self) -> None:
+        """Stop the parser workers (waits for the batches they are on)."""
+        if self.pool is not None:
+            self.pool.close()
 
     def maybe_rollup(self) -> None:
         """Refresh the 5-minute traffic buckets from the earliest reading written since the last refresh, if due."""
@@ -234,7 +219,7 @@ class ProjectHandler:
         self.invalid = 0
 
     def prepare(self, batch: Batch) -> Parsed:
-        return parse_batch(batch, self.refs)
+        return parse_payloads(payloads_of(batch), self.refs)
 
     def handle(self, prepared: list[Parsed]) -> AfterHandle | None:
         events = list(chain.from_iterable(p.events for p in prepared))
@@ -290,12 +275,13 @@ class Archiver:
         prefetch: int = 4,
         name: str | None = None,
         stop: threading.Event | None = None,
+        parsers: int = 0,
     ) -> None:
         self.k = k or keys()
         self.r = r or redis_client()
         self.stop = stop or threading.Event()
         refs = refs or Refs.from_files()
-        self.archive = ArchiveHandler(engine or get_engine(), refs, self.k)
+        self.archive = ArchiveHandler(engine or get_engine(), refs, self.k, parsers=parsers)
         self.project = ProjectHandler(self.r, refs, self.k)
 
         def config(group: str) -> ConsumerConfig:
@@ -313,6 +299,10 @@ class Archiver:
             ARCHIVER: Consumer(self.r, self.archive, config(ARCHIVER), k=self.k, stop=self.stop),
             PROJECTOR: Consumer(self.r, self.project, config(PROJECTOR), k=self.k, stop=self.stop),
         }
+
+    def close(self) -> None:
+        """Release what outlives a run: the parser worker processes."""
+        self.archive.close()
 
     def run_once(self) -> dict[str, int]:
         """One batch per group (no blocking); entries acked per group."""
@@ -373,17 +363,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=2000, help="entries per stream and read (XREADGROUP COUNT)")
     parser.add_argument("--claim-idle", type=float, default=60.0, help="seconds before a dead consumer's entries move")
     parser.add_argument("--groups", default=f"{ARCHIVER},{PROJECTOR}", help="comma-separated groups to run")
+    parser.add_argument(
+        "--parsers", type=int, default=default_parsers(),
+        help="worker processes that validate the archiver's batches (0: in this process); default cores - 1",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    archiver = Archiver(count=args.batch, claim_idle_s=args.claim_idle)
-    tune_gc()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: archiver.stop.set())
     groups = [g for g in args.groups.split(",") if g]
     if not groups or set(groups) - {ARCHIVER, PROJECTOR}:
         parser.error(f"--groups takes {ARCHIVER} and/or {PROJECTOR}")
-    log.info("consumer %s on groups %s (prefix %r)", archiver.consumers[ARCHIVER].cfg.name, groups, archiver.k.prefix)
-    archiver.run(groups, until_idle=args.once)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parsers = args.parsers if ARCHIVER in groups else 0
+    archiver = Archiver(count=args.batch, claim_idle_s=args.claim_idle, parsers=parsers)
+    tune_gc()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: archiver.stop.set())
+    log.info(
+        "consumer %s on groups %s (prefix %r), %d parser processes",
+        archiver.consumers[ARCHIVER].cfg.name, groups, archiver.k.prefix, parsers,
+    )  # fmt: skip
+    try:
+        archiver.run(groups, until_idle=args.once)
+    finally:
+        archiver.close()
     return 0
 
 

@@ -31,6 +31,9 @@ P = TypeVar("P")
 Item = tuple[float, Batch, Any]  # (monotonic time read, batch, what the handler prepared from it)
 _first = itemgetter(0)
 _STOPPED = object()  # a stage's retries ended because stop was set
+# Queued by a pipeline stage after its last item: the next stage ends at once instead of at its next poll (0.2 s),
+# which a `--once` run (and the bench) would otherwise wait for at every stage.
+_END = object()
 
 
 def entry_field(fields: list | None, name: bytes) -> bytes | None:
@@ -338,6 +341,7 @@ class Consumer(Generic[P]):
                         return
             finally:
                 done["fetch"].set()
+                self._put(fetched, _END)
 
         def prepare() -> None:
             try:
@@ -347,6 +351,7 @@ class Consumer(Generic[P]):
                         return
             finally:
                 done["prepare"].set()
+                self._put(ready, _END)
 
         def ack() -> None:
             # Drains what was stored even after a stop: a graceful stop acks every committed batch it can.
@@ -360,16 +365,22 @@ class Consumer(Generic[P]):
         for thread in threads:
             thread.start()
         try:
-            while (first := self._take(ready, done["prepare"])) is not None:
+            ended = False
+            while not ended and (first := self._take(ready, done["prepare"])) is not None:
                 items, size = [first], _size(first)
                 while size < self.cfg.merge_max and not ready.empty():
-                    items.append(ready.get_nowait())  # this thread is the queue's only taker
-                    size += _size(items[-1])
+                    nxt = ready.get_nowait()  # this thread is the queue's only taker
+                    if nxt is _END:
+                        ended = True
+                        break
+                    items.append(nxt)
+                    size += _size(nxt)
                 after = self._store(items)
                 if after is _STOPPED or not self._put(stored, (items, after)):
                     break
         finally:
             done["handle"].set()  # the acker finishes what was stored, even if this thread failed
+            self._put(stored, _END)
         for thread in threads:
             thread.join()
 
@@ -387,7 +398,8 @@ class Consumer(Generic[P]):
         """The next item; None once the upstream stage is done and the queue empty (or, until_stop, on a stop)."""
         while not (until_stop and self.stop.is_set()):
             try:
-                return q.get(timeout=0.2)
+                item = q.get(timeout=0.2)
+                return None if item is _END else item
             except queue.Empty:
                 if upstream_done.is_set() and q.empty():
                     return None

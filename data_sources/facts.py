@@ -7,7 +7,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from psycopg import adapters
 from psycopg import errors as pg_errors
+from psycopg._copy_base import format_row_binary  # not exported: the C formatter that Copy.write_row calls
+from psycopg.adapt import Transformer
+from psycopg.pq import Format
 from psycopg.types.json import Jsonb
 from sqlalchemy import Boolean, Connection, DateTime, Float, Integer, SmallInteger, String, func, text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -54,6 +58,13 @@ COPY_TYPES: dict[str, tuple[str, ...]] = {
     table: tuple(_pg_type(schema.metadata.tables[table].c[c].type) for c in columns)
     for table, columns in COLUMNS.items()
 }
+
+
+# Type oids for psycopg's binary row formatter (psycopg is pinned: the formatter is not public API, and
+# test_copy_bodies_store_exactly_the_rows round-trips its bytes through PostgreSQL).
+_COPY_OIDS = {table: [adapters.types.get_oid(t) for t in types] for table, types in COPY_TYPES.items()}
+COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\0" + bytes(8)  # signature, flags, header extension length
+COPY_TRAILER = b"\xff\xff"
 
 
 def _verbatim(payload: str) -> str:
@@ -159,22 +170,44 @@ def write_events(conn: Connection, events: Sequence, refs: Refs) -> WriteResult:
     for table, rows in by_table.items():
         if not copy_rows(conn, table, rows, binary=True):
             slow.append(table)
-    upsert_complaints(conn, complaints)
+    upsert_complaints(conn, [complaint_snapshot(e) for e in complaints])
     return WriteResult({t: len(r) for t, r in by_table.items()}, slow)
 
 
-def copy_new_rows(conn: Connection, by_table: dict[str, list[tuple]], complaints: Sequence) -> None:
-    """The archiver's fast path: one binary COPY per table (rows in COLUMNS order), then the complaint upsert.
+def copy_body(table: str, rows: Sequence[tuple]) -> bytes:
+    """Rows (in COLUMNS order) as binary COPY data without signature or trailer; pure, so a worker can build it.
+
+    In a VERSIONED table only the newest version of each event id is kept, as one COPY must not repeat an id.
+    It calls psycopg's own row formatter (in C), so the bytes are what Copy.write_row would have sent.
+    """
+    if table in VERSIONED:
+        rows = newest_versions(rows, COLUMNS[table].index(VERSIONED[table]))
+    tx = Transformer()
+    tx.set_dumper_types(_COPY_OIDS[table], Format.BINARY)
+    out = bytearray()
+    for row in rows:
+        format_row_binary(row, tx, out)
+    return bytes(out)
+
+
+def copy_bodies(conn: Connection, bodies: dict[str, list[bytes]], complaints: Sequence[dict]) -> None:
+    """The archiver's fast path: one binary COPY per table from prepared bodies, then the complaint upsert.
 
     No savepoints, so no extra round trips: an event id already stored raises UniqueViolation and the caller's
     transaction is lost; the caller then writes the same events with write_events, which tolerates them.
     """
     raw = conn.connection.driver_connection
-    for table, rows in by_table.items():
-        if table in VERSIONED:
-            rows = newest_versions(rows, COLUMNS[table].index(VERSIONED[table]))
-        if rows:
-            _copy(raw, table, COLUMNS[table], rows, COPY_TYPES[table])
+    if raw.info.encoding != "utf-8":  # the bodies' text is UTF-8, and binary COPY reads it in the client encoding
+        raw.execute("SET client_encoding TO 'UTF8'")
+    for table, parts in bodies.items():
+        if not any(parts):
+            continue
+        # Table and column names come from COLUMNS, never from input.
+        with raw.cursor().copy(f"COPY {table} ({', '.join(COLUMNS[table])}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(COPY_SIGNATURE)
+            for part in parts:
+                copy.write(part)
+            copy.write(COPY_TRAILER)
     upsert_complaints(conn, complaints)
 
 
@@ -252,20 +285,24 @@ def _copy(raw, table: str, columns: Iterable[str], rows: Sequence[tuple], types:
             write(row)
 
 
-def upsert_complaints(conn: Connection, events: Sequence) -> None:
-    """Keep one snapshot row per complaint, moved forward only by events at least as new as the stored one."""
-    latest: dict[str, object] = {}
+def upsert_complaints(conn: Connection, snapshots: Sequence[dict]) -> None:
+    """Keep one snapshot row per complaint, moved forward only by events at least as new as the stored one.
+
+    `snapshots` are complaint_snapshot() of the batch's complaint events, in read order.
+    """
+    latest: dict[str, dict] = {}
     # The first close in the batch: "resolved" and "rated" often arrive together, and handling time ends
     # at the resolution, not at the citizen's rating.
     first_close: dict[str, datetime] = {}
-    for e in events:
-        if e.complaint_id not in latest or e.ts >= latest[e.complaint_id].ts:
-            latest[e.complaint_id] = e
-        if e.status in CLOSED_STATUSES and (e.complaint_id not in first_close or e.ts < first_close[e.complaint_id]):
-            first_close[e.complaint_id] = e.ts
+    for snap in snapshots:
+        cid, ts = snap["complaint_id"], snap["updated_at"]
+        if cid not in latest or ts >= latest[cid]["updated_at"]:
+            latest[cid] = snap
+        if snap["status"] in CLOSED_STATUSES and (cid not in first_close or ts < first_close[cid]):
+            first_close[cid] = ts
     if not latest:
         return
-    rows = [_complaint_row(e, first_close.get(e.complaint_id)) for e in latest.values()]
+    rows = [{**snap, "closed_at": first_close.get(cid)} for cid, snap in latest.items()]
     # executemany (one cached statement, batched by insertmanyvalues), not .values(rows): compiling a fresh
     # multi-row VALUES per batch cost ~0.4 ms per complaint, 10x the whole upsert, in the archiver bench.
     stmt = pg_insert(schema.complaints)
@@ -280,7 +317,8 @@ def upsert_complaints(conn: Connection, events: Sequence) -> None:
     conn.execute(stmt, rows)
 
 
-def _complaint_row(e, closed: datetime | None) -> dict:
+def complaint_snapshot(e) -> dict:
+    """The complaints-table row one complaint event carries (closed_at is decided per batch by the upsert)."""
     return {
         "complaint_id": e.complaint_id,
         "status": e.status,
@@ -295,7 +333,7 @@ def _complaint_row(e, closed: datetime | None) -> dict:
         "urgent": e.urgent,
         "received_at": e.received_at,
         "deadline": e.deadline,
-        "closed_at": closed,
+        "closed_at": None,
         "result": e.result,
         "rating": e.rating,
         "updated_at": e.ts,

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import psutil
 import pytest
 import redis
 from sqlalchemy import Engine, distinct, func, select
@@ -137,7 +138,11 @@ def _traffic(refs: Refs, **override) -> bytes:
     return json.dumps({k: v for k, v in body.items() if v is not None}).encode()
 
 
-def test_arc002_malformed_entries_dead_lettered_with_reason(live_env, clean_facts, engine, rkeys, rds, refs):
+# parsers=1: the same entries validated in a worker process, the PostgreSQL refusal re-parsed in this one.
+@pytest.mark.parametrize("parsers", [0, 1], ids=["in-process", "parser-process"])
+def test_arc002_malformed_entries_dead_lettered_with_reason(
+    live_env, clean_facts, engine, rkeys, rds, refs, parsers
+):  # fmt: skip
     camera = CameraAlert(event_id="ok-cam", ts=datetime.now(UTC), camera_id=sorted(refs.camera_unit)[0],
                          alert_type="face_match", severity="high")  # fmt: skip
     nul_plate = to_json(camera.model_copy(update={"event_id": "nul-plate", "plate": "43A\x0012345"})).encode()
@@ -162,8 +167,11 @@ def test_arc002_malformed_entries_dead_lettered_with_reason(live_env, clean_fact
     no_data_id = rds.xadd(rkeys.stream("complaint"), {b"payload": b"{}"}).decode()
     publish(rds, good[100:], k=rkeys)
 
-    arc = Archiver(k=rkeys, block_ms=100)
-    arc.drain()
+    arc = Archiver(k=rkeys, block_ms=100, parsers=parsers)
+    try:
+        arc.drain()
+    finally:
+        arc.close()
 
     assert fact_counts(engine) == expected_counts(good)
     # Entry ids are per stream (two streams can hand out the same id), so a letter is keyed by both.
@@ -238,7 +246,7 @@ def test_arc004_kill_9_mid_batch_loses_nothing(live_env, clean_facts, engine, rk
     def start() -> subprocess.Popen:
         return subprocess.Popen(command, cwd=ROOT, env=dict(os.environ), stdout=log_file, stderr=subprocess.STDOUT)
 
-    proc, published, in_flight_at_kill = start(), [], []
+    proc, published, in_flight_at_kill, helpers_left = start(), [], [], []
     entry_ids: dict[str, list[tuple[int, int]]] = {s: [] for s in STREAMS}
     try:
         for wave in range(5):
@@ -252,8 +260,11 @@ def test_arc004_kill_9_mid_batch_loses_nothing(live_env, clean_facts, engine, rk
             # Kill at a random point of this wave's work: after some of it has been read, before all is done.
             target = base + rnd.randint(200, 3500)
             wait_for(lambda t=target: _delivered(rds, rkeys, entry_ids) >= t, timeout=30, what="the archiver to read")
+            helpers = psutil.Process(proc.pid).children(recursive=True)  # its parser process(es)
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
+            assert helpers, "the archiver runs its parser in a process of its own"
+            helpers_left.append(_alive_after(helpers, timeout=10))
             in_flight_at_kill.append(_pending_of(rds, rkeys, f"{socket.gethostname()}-{proc.pid}"))
             proc = start()
         wait_for(lambda: drained(rds, rkeys, ARCHIVER, PROJECTOR), timeout=60, what="no pending and no lag")
@@ -266,8 +277,45 @@ def test_arc004_kill_9_mid_batch_loses_nothing(live_env, clean_facts, engine, rk
         log_file.close()
 
     assert any(in_flight_at_kill), f"no kill hit entries in flight: {in_flight_at_kill}"
+    assert helpers_left == [[]] * 4, f"processes outlived their killed archiver: {helpers_left}"
     assert fact_counts(engine) == expected_counts(published)
     assert rds.xlen(rkeys.stream("deadletter")) == 0
+
+
+def _alive_after(procs: list[psutil.Process], *, timeout: float) -> list[int]:
+    """Pids among procs still running after up to `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    alive = procs
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    return [p.pid for p in alive]
+
+
+def test_arc010_parser_process_killed_mid_run_loses_nothing(live_env, clean_facts, engine, rkeys, rds, refs, caplog):
+    caplog.set_level(logging.INFO, logger="data_sources")
+    arc = Archiver(k=rkeys, block_ms=100, count=200, parsers=1)
+    try:
+        first_pids = set(arc.archive.pool.pids)
+        assert len(first_pids) == 1
+        events = sample_events(refs, 3000, tag="pk")
+        publish(rds, events[:1500], k=rkeys)
+        runner = threading.Thread(target=arc.run, args=([ARCHIVER],), daemon=True)
+        runner.start()
+        wait_for(lambda: arc.archive.written > 0, timeout=30, what="the first batches")
+        os.kill(next(iter(first_pids)), signal.SIGKILL)  # as the OOM killer would
+        publish(rds, events[1500:], k=rkeys)
+        wait_for(lambda: drained(rds, rkeys, ARCHIVER), timeout=60, what="the archiver to catch up")
+        arc.stop.set()
+        runner.join(timeout=15)
+        assert not runner.is_alive()
+        assert fact_counts(engine) == expected_counts(events)
+        assert rds.xlen(rkeys.stream("deadletter")) == 0
+        assert arc.archive.pool.pids and not arc.archive.pool.pids & first_pids, "a new worker took over"
+        assert any("parser" in r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING)
+    finally:
+        arc.stop.set()
+        arc.close()
 
 
 def test_arc005_projector_lives_through_postgres_outage(live_env, clean_facts, engine, rkeys, rds, refs, caplog):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import create_engine, inspect, text
 
 from data_sources import db, facts, reference, schema
 from data_sources.connections import sqlalchemy_url
+from data_sources.events import to_json
 from tests import factories as f
 
 
@@ -82,3 +85,27 @@ def test_closed_at_is_the_resolution_time_even_when_the_rating_arrives_in_the_sa
     with engine.connect() as conn:
         status, closed = conn.execute(text("SELECT status, closed_at FROM complaints")).one()
     assert status == "rated" and closed == batch[0].ts
+
+
+def test_copy_bodies_store_exactly_the_rows(engine, clean_facts):
+    # The archiver's fast path: bodies formatted apart (in parser processes), several per table, one COPY each.
+    refs = facts.Refs.from_files()
+    unit = reference.load_files()["units"][0]["code"]
+    readings = [f.traffic(i, speed=3.5 * i) for i in range(6)]
+    steps = [f.complaint(1, unit_code=unit, status="received", agency_code=None, description="Đèn tắt cả tuần")]
+    steps.append(f.complaint(2, unit_code=unit, status="resolved", result="Đã thay bóng"))
+    rows = [facts.fact_row(e, refs)[1] for e in readings]
+    bodies = {
+        "traffic_readings": [facts.copy_body("traffic_readings", part) for part in (rows[:2], rows[2:])],
+        "complaint_events": [facts.copy_body("complaint_events", [facts.fact_row(e, refs)[1] for e in steps])],
+    }
+    with engine.begin() as conn:
+        facts.copy_bodies(conn, bodies, [facts.complaint_snapshot(e) for e in steps])
+    columns = ", ".join(facts.COLUMNS["traffic_readings"])
+    with engine.connect() as conn:
+        stored = conn.execute(text(f"SELECT {columns} FROM traffic_readings ORDER BY ts")).all()
+        payloads = conn.execute(text("SELECT payload FROM complaint_events ORDER BY ts")).scalars().all()
+        snapshot = conn.execute(text("SELECT status, closed_at, result FROM complaints")).one()
+    assert [tuple(r) for r in stored] == rows
+    assert payloads == [json.loads(to_json(e)) for e in steps]
+    assert tuple(snapshot) == ("resolved", steps[1].ts, "Đã thay bóng")
