@@ -51,13 +51,21 @@ def get_redis(url: str | None = None) -> redis.Redis:
     )  # fmt: skip
 
 
+# The longest BLOCK a web process asks for is 4 s (data_sources.live_feed.BLOCK_MS). A read still waiting well
+# past that is a half-open connection (a failed-over or unplugged Redis that sent no reset): without a timeout
+# the wall's change feed would wait on it for ever and every wall would stop moving while still saying "live".
+BLOCKING_SOCKET_TIMEOUT_S = 10
+
+
 @lru_cache(maxsize=4)
 def get_blocking_redis(url: str | None = None) -> redis.Redis:
-    """Client for XREAD/XREADGROUP BLOCK: redis-py's default 5 s socket timeout would cut long blocks."""
+    """Client for XREAD BLOCK: a socket timeout well past the longest block, not the 2 s of `get_redis`."""
     url = url or get_settings().redis_url
     if not url:
         raise RuntimeError("REDIS_URL is not set: start through manage.py, which fills it in")
-    return redis.Redis.from_url(url, socket_timeout=None, socket_connect_timeout=2, decode_responses=False)
+    return redis.Redis.from_url(
+        url, socket_timeout=BLOCKING_SOCKET_TIMEOUT_S, socket_connect_timeout=2, decode_responses=False
+    )
 
 
 def reset_connections() -> None:

@@ -13,7 +13,8 @@ import redis
 from data_sources.live import cursor_now, wait_for_change
 from data_sources.streams import Keys
 
-# Below redis-py's 5 s default socket timeout; also how often a quiet feed re-checks that it still has readers.
+# Well below the blocking client's socket timeout (connections.BLOCKING_SOCKET_TIMEOUT_S); also how often a
+# quiet feed re-checks that it still has readers.
 BLOCK_MS = 4000
 # A feed nobody listens to for this long stops its thread (tests and deployments come and go by key prefix).
 IDLE_SECONDS = 60
@@ -108,6 +109,10 @@ class ChangeFeed:
     def wait(self, after: int, timeout: float) -> Change:
         """The state once its version passes `after`, or the current one after `timeout` seconds."""
         with self._cond:
+            # The reading thread ends on its own only when nobody listens; if it ended anyway (an error it does
+            # not handle, a test server stopping threads) the streams still open would wait on it for ever.
+            if self._readers:
+                self._ensure_running()
             self._cond.wait_for(lambda: self._state.version > after, timeout=timeout)
             return self._state
 

@@ -196,7 +196,8 @@ def test_push_stream_sends_each_change_ready_made_in_a_chain_the_page_can_check(
 
     feed = ChangeFeed(lambda: get_blocking_redis(live_env["REDIS_URL"]), rkeys, block_ms=100)
     render = update_renderer(rkeys.prefix, {"lang": "en", "ticker": "5"})
-    stream = wake_ups(feed, seconds=10, ping=0.5, render=render)
+    # The stream's own end is not under test: a minute, so a slow moment on a busy machine cannot end it early.
+    stream = wake_ups(feed, seconds=60, ping=0.5, render=render)
     assert next(stream).startswith("retry:")
     ready = next(stream)
     assert ready.startswith("event: ready")  # the first message is a plain wake-up: the page catches up by pulling
@@ -219,7 +220,8 @@ def test_push_stream_sends_each_change_ready_made_in_a_chain_the_page_can_check(
         _publish(rds, rkeys, [alert])
     seen, last = [], body["to"]
     while len(seen) < len(ids):
-        message = next(stream)
+        message = next(stream, None)
+        assert message is not None, f"the stream ended with {len(seen)} of {len(ids)} changes sent"
         if message.startswith("event: ping"):
             continue
         assert message.startswith("event: update"), message
@@ -228,6 +230,35 @@ def test_push_stream_sends_each_change_ready_made_in_a_chain_the_page_can_check(
         last = body["to"]
         seen += [op["params"]["value"][0] for op in body["live"]["operations"] if op["operation"] == "Prepend"]
     assert seen == ids
+    stream.close()
+
+
+def test_a_push_stream_still_hears_changes_after_the_feed_thread_ended_under_it(rds, rkeys, live_env):
+    from callbacks.push import wake_ups
+    from data_sources.live_feed import ChangeFeed
+
+    calls: list[int] = []
+
+    def client():
+        calls.append(1)
+        if len(calls) == 1:  # ends the reading thread without an outage to report (as a torn-down setting does)
+            raise RuntimeError("REDIS_URL is not set")
+        return get_blocking_redis(live_env["REDIS_URL"])
+
+    feed = ChangeFeed(client, rkeys, block_ms=100)
+    stream = wake_ups(feed, seconds=30, ping=0.2)
+    assert next(stream).startswith("retry:")
+
+    def first_news() -> str:
+        for message in stream:
+            if not message.startswith("event: ping"):
+                return message
+        raise AssertionError("only pings until the stream ended: nothing restarted the feed's reading thread")
+
+    assert first_news().startswith("event: ready") and len(calls) >= 2
+    alert = _alert(1)
+    _publish(rds, rkeys, [alert])
+    assert first_news().startswith("event: changed")
     stream.close()
 
 
