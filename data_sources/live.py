@@ -158,14 +158,14 @@ class Shared:
     def __init__(self, size: int = 64, wait_s: float = 10.0) -> None:
         self._size, self._wait_s = size, wait_s
         self._lock = threading.Lock()
-        self._slots: OrderedDict[Hashable, list] = OrderedDict()  # key -> [done event, value, error]
+        self._slots: OrderedDict[Hashable, list] = OrderedDict()  # key -> [done event, value, error, answered]
 
     def get(self, key: Hashable, compute: Callable[[], object]):
         with self._lock:
             slot = self._slots.get(key)
             owner = slot is None
             if owner:
-                slot = self._slots[key] = [threading.Event(), None, None]
+                slot = self._slots[key] = [threading.Event(), None, None, False]
                 while len(self._slots) > self._size:
                     self._slots.popitem(last=False)
             else:
@@ -174,17 +174,25 @@ class Shared:
             try:
                 slot[1] = compute()
             except BaseException as error:
-                slot[2] = error
+                # An error is every waiter's answer too. A stop is not (SystemExit, KeyboardInterrupt, a killed
+                # greenlet's GreenletExit): it was meant for the first caller's thread alone; the waiters find
+                # the slot with neither value nor error and compute for themselves.
+                if isinstance(error, Exception):
+                    slot[2] = error
                 with self._lock:
                     if self._slots.get(key) is slot:
                         del self._slots[key]
                 raise
+            else:
+                slot[3] = True
             finally:
                 slot[0].set()
         elif not slot[0].wait(self._wait_s):
             return compute()  # the first caller is stuck (Redis hanging): do not wait on it forever
         if slot[2] is not None:
             raise slot[2]
+        if not slot[3]:
+            return compute()  # the first caller was stopped before it had an answer
         return slot[1]
 
 
