@@ -2,17 +2,18 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+# The whole development tree is locked (requirements-dev.lock); production installs requirements.lock.
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements-dev.lock | cut -c1-12)
 export TMPDIR ?= /tmp
 
 .PHONY: run test lint format bench load browser venv clean
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt
+$(STAMP): requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.lock
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 # Debian's Chromium + ChromeDriver for the browser tests (never downloaded by a test tool).
