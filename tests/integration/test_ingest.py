@@ -229,7 +229,8 @@ def test_ing_int003_firms_area_api_polling(feed, env, rds, rkeys):
 def test_ing_int004_open311_polling_by_updated_datetime(feed, env, rds, rkeys):
     base, handler = feed
     handler.routes = {"/open311/v2/requests.json": (FIXTURES / "open311_requests.json").read_bytes()}
-    env(OPEN311_POLL_SECONDS="0.05")
+    # The fixture was recorded on 2026-11-25: the first poll must reach back past it whatever today is.
+    env(OPEN311_POLL_SECONDS="0.05", OPEN311_LOOKBACK_HOURS="87600")
     sink = Sink(source="open311", r=rds, k=rkeys)
     url = f"{base}/open311/v2/requests.json?jurisdiction_id=hue.gov.vn"
     module_for("open311").follow(sink, url=url, stop=threading.Event(), max_polls=2)
