@@ -1,4 +1,4 @@
-"""Command line: `run` starts the whole stack; `init` prepares a database; `users` / `tokens` manage sign-in."""
+"""Command line: `run` (the whole stack), `init` (a database), `users` / `tokens` (sign-in), `servers` (embedded)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from data_sources import auth_cli, db, reference
 from data_sources.auth_demo import ensure_demo_accounts
 from data_sources.connections import get_engine
-from data_sources.servers import POSTGRESQL, Servers, ensure_servers
+from data_sources.servers import POSTGRESQL, Servers, embedded_servers, ensure_servers
 from data_sources.settings import get_settings
 from data_sources.supervisor import Supervisor
 
@@ -126,6 +126,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if stop and not gave_up else 1
 
 
+def cmd_servers(args: argparse.Namespace) -> int:
+    """The embedded servers: where they live, whether they answer, who owns them; `stop` ends unowned ones."""
+    for server in embedded_servers(get_settings()).values():
+        pid, up, free = server.running_pid(), server.answers(), server.acquire()
+        owner = server.holder() if not free else "none" if pid is None else "none (left by a killed `make run`)"
+        if args.action == "stop" and free and pid is not None:
+            server.adopt()
+            server.stop()
+            pid, up, owner = None, False, "none (stopped now)"
+        elif args.action == "stop" and not free:
+            owner += ": stop that `make run` (Ctrl-C) instead"
+        server.release()
+        state = "answers" if up else "not running" if pid is None else "does not answer"
+        print(f"{server.name:<11} {state:<16} pid {pid or '-':<8} {server.where}  owner: {owner}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     parser = argparse.ArgumentParser(prog="manage.py", description=__doc__)
@@ -135,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(func=cmd_run)
     sub.add_parser("init", help="migrate, load reference data, backfill if empty").set_defaults(func=cmd_init)
     auth_cli.add_parsers(sub, _connect)
+    servers = sub.add_parser("servers", help="status of the embedded servers under VAR_DIR; stop ones nobody owns")
+    servers.add_argument("action", choices=["status", "stop"], nargs="?", default="status")
+    servers.set_defaults(func=cmd_servers)
     args = parser.parse_args(argv)
     return args.func(args)
 

