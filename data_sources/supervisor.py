@@ -2,9 +2,9 @@
 
 The app runs on during the outage (pages show their Redis / PostgreSQL banners; the web workers and the
 archiver reconnect by themselves, to the same socket). A server that keeps dying or cannot come back is a
-fault no restart will cure (a full disk, a corrupt append-only file, a port or permission problem): after
-MAX_FAILURES failed lives within WINDOW_S, `check()` returns a message and `make run` stops everything
-rather than serve a control room that looks live while its data is gone.
+fault no restart will cure (a full disk, a corrupt append-only file, a permission problem): when a server has
+failed (died, or not come back) more than MAX_FAILURES times within WINDOW_S, `check()` returns a message and
+`make run` stops everything rather than serve a control room that looks live while its data is gone.
 """
 
 from __future__ import annotations
