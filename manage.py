@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from data_sources import auth_cli, db, reference
 from data_sources.auth_demo import ensure_demo_accounts
 from data_sources.connections import get_engine
-from data_sources.servers import POSTGRESQL, Servers, embedded_servers, ensure_servers
+from data_sources.servers import POSTGRESQL, Servers, ServerUnavailable, embedded_servers, ensure_servers
 from data_sources.settings import get_settings
 from data_sources.supervisor import Supervisor
 
@@ -156,7 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     servers.add_argument("action", choices=["status", "stop"], nargs="?", default="status")
     servers.set_defaults(func=cmd_servers)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ServerUnavailable as exc:
+        print(f"manage.py {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

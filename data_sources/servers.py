@@ -140,29 +140,48 @@ def _ensure_one(server: EmbeddedServer, *, supervise: bool) -> bool:
     while True:
         if server.acquire():
             try:
-                if not server.answers():
+                if server.answers():
+                    return _take_over(server) if supervise else _use_unowned(server)
+                if server.running_pid() is None:
                     server.start()
                     return True
-                if not supervise:  # left running by a crashed owner: use it, leave it to `make run` to adopt
-                    server.release()
-                    return False
-                server.adopt()
-                if server.pid is None:
-                    raise ServerUnavailable(
-                        f"something answers on {server.where} but no {server.name} of ours runs in "
-                        f"{server.places.var}: stop it, or set {_VARIABLE[server.key]}"
-                    )
-                server.after_start()
-                log.info(
-                    "embedded %s already running (pid %s) at %s: taken over", server.name, server.pid, server.where
-                )
-                return True
+                # A server of ours works here without answering yet (crash recovery after a killed run, or a
+                # shutdown): the lock is kept while it gets there.
             except BaseException:
                 server.release()
                 raise
-        if not supervise and server.answers():
+        elif not supervise and server.answers():
             return False
         if time.monotonic() > deadline:
-            doing = "is using it" if server.answers() else "is starting it"
-            raise ServerUnavailable(f"the embedded {server.name} at {server.where}: {server.holder()} {doing}")
+            message = _not_ready(server)
+            server.release()
+            raise ServerUnavailable(message)
         time.sleep(0.2)
+
+
+def _use_unowned(server: EmbeddedServer) -> bool:
+    """Left running by a crashed owner: a command uses it and leaves it to `make run` to take over."""
+    server.release()
+    return False
+
+
+def _take_over(server: EmbeddedServer) -> bool:
+    server.adopt()
+    if server.pid is None:
+        raise ServerUnavailable(
+            f"something answers on {server.where} but no {server.name} of ours runs in {server.places.var}: "
+            f"stop it, or set {_VARIABLE[server.key]}"
+        )
+    server.after_start()
+    log.info("embedded %s already running (pid %s) at %s: taken over", server.name, server.pid, server.where)
+    return True
+
+
+def _not_ready(server: EmbeddedServer) -> str:
+    if server.owned:
+        return (
+            f"the embedded {server.name} (pid {server.running_pid()}) works in {server.places.var} but does not "
+            f"answer on {server.where}: see {server.places.log(server.key)}, or end it (manage.py servers stop)"
+        )
+    doing = "is using it" if server.answers() else "is starting it"
+    return f"the embedded {server.name} at {server.where}: {server.holder()} {doing}"
