@@ -37,7 +37,10 @@ WAIT_FOR_OWNER_S = 20.0
 # How long `make run` waits for a command that started a server to finish with it before taking it over.
 WAIT_FOR_COMMAND_S = 120.0
 
-__all__ = ["BOTH", "POSTGRESQL", "REDIS", "ServerUnavailable", "Servers", "ensure_servers", "find_servers"]
+__all__ = [
+    "BOTH", "POSTGRESQL", "REDIS", "ServerUnavailable", "Servers", "embedded_servers", "ensure_servers",
+    "find_servers", "use_servers",
+]  # fmt: skip
 
 
 @dataclass
@@ -60,7 +63,7 @@ class Servers:
         reset_connections()
 
     def stop(self) -> None:
-        """Stop the servers this process owns (the last user of an embedded server turns it off)."""
+        """Stop the embedded servers this process owns (started or took over) and release their locks."""
         while self.owned:
             self.owned.pop().stop()
 
