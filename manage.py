@@ -1,4 +1,4 @@
-"""Command line: `run` starts the whole stack; `init` prepares a database; `users` / `tokens` manage sign-in."""
+"""Command line: `run` (the whole stack), `init` (a database), `users` / `tokens` (sign-in), `servers` (embedded)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from sqlalchemy import Engine
 
 from data_sources import auth_cli, db, reference
 from data_sources.auth_demo import ensure_demo_accounts
-from data_sources.connections import get_engine, reset_connections
-from data_sources.servers import Servers, ensure_servers
+from data_sources.connections import get_engine
+from data_sources.servers import POSTGRESQL, Servers, ServerUnavailable, embedded_servers, ensure_servers
 from data_sources.settings import get_settings
+from data_sources.supervisor import Supervisor
 
 log = logging.getLogger("manage")
 ROOT = Path(__file__).resolve().parent
@@ -28,10 +29,7 @@ def _prepare(servers: Servers, *, backfill: bool) -> list[str]:
 
     Returns the demo sign-in lines to print (empty unless DEMO_FEED is on).
     """
-    os.environ["DATABASE_URL"] = servers.database_url
-    os.environ["REDIS_URL"] = servers.redis_url
-    get_settings.cache_clear()
-    reset_connections()
+    servers.export()
     t0 = time.monotonic()
     db.migrate(servers.database_url)
     counts = reference.load_into(get_engine())
@@ -52,16 +50,11 @@ def _print_demo(lines: list[str]) -> None:
 
 
 def _connect() -> tuple[Engine, Servers]:
-    """Engine on the configured (or embedded) PostgreSQL, migrated, for the users/tokens commands.
-
-    The Servers object is returned too: embedded servers live as long as it does.
+    """Engine on the configured PostgreSQL, or the embedded one (`make run`'s, or started for this command and
+    stopped at exit), migrated, for the users/tokens commands.
     """
-    settings = get_settings()
-    # Only PostgreSQL is needed here: a placeholder Redis URL keeps ensure_servers from starting Redis.
-    servers = ensure_servers(settings.model_copy(update={"redis_url": settings.redis_url or "redis://unused"}))
-    os.environ["DATABASE_URL"] = servers.database_url
-    get_settings.cache_clear()
-    reset_connections()
+    servers = ensure_servers(get_settings(), need=(POSTGRESQL,))
+    servers.export()
     db.migrate(servers.database_url)
     return get_engine(), servers
 
@@ -74,16 +67,21 @@ def _child(args: list[str]) -> subprocess.Popen:
 def cmd_init(_: argparse.Namespace) -> int:
     """Prepare the configured (or embedded) database and exit."""
     servers = ensure_servers(get_settings())
-    _prepare(servers, backfill=get_settings().demo_feed)
+    try:
+        _prepare(servers, backfill=get_settings().demo_feed)
+    finally:
+        servers.stop()
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start everything and serve the dashboard until interrupted."""
     settings = get_settings()
-    servers = ensure_servers(settings)
+    # This process owns the embedded servers (started, or taken over) and restarts one that dies.
+    servers = ensure_servers(settings, supervise=True)
     if servers.embedded:
-        log.info("started embedded %s (data under %s)", " and ".join(servers.embedded), settings.var_dir)
+        log.info("embedded %s up (data under %s)", " and ".join(servers.embedded), settings.var_dir)
+    supervisor = Supervisor(servers.owned)
     # History is backfilled beside the running app (the shell is usable at once and fills in within a
     # minute or two); the live feed starts after it, so it resumes the lifecycles of backfilled complaints.
     demo = _prepare(servers, backfill=False)
@@ -104,8 +102,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    # If any part dies, stop the rest: a half-running control room would look live while lying.
-    while not stop and all(child.poll() is None for child in children):
+    # If any part dies, stop the rest: a half-running control room would look live while lying. An embedded
+    # server is restarted instead (the others reconnect to its fixed socket), unless it keeps failing.
+    gave_up = None
+    while not stop and not gave_up and all(child.poll() is None for child in children):
+        gave_up = supervisor.check()
         if backfill is not None and backfill.poll() is not None:
             log.info("backfill finished (exit %s); starting the live demo feed", backfill.returncode)
             children.append(_child(["-m", "data_sources.demo", "live"]))
@@ -119,7 +120,27 @@ def cmd_run(args: argparse.Namespace) -> int:
             child.wait(timeout=10)
         except subprocess.TimeoutExpired:
             child.kill()
-    return 0 if stop else 1
+    servers.stop()  # last: the archiver has flushed what it read
+    if gave_up:
+        print(f"manage.py run: {gave_up}", file=sys.stderr, flush=True)
+    return 0 if stop and not gave_up else 1
+
+
+def cmd_servers(args: argparse.Namespace) -> int:
+    """The embedded servers: where they live, whether they answer, who owns them; `stop` ends unowned ones."""
+    for server in embedded_servers(get_settings()).values():
+        pid, up, free = server.running_pid(), server.answers(), server.acquire()
+        owner = server.holder() if not free else "none" if pid is None else "none (left by a killed `make run`)"
+        if args.action == "stop" and free and pid is not None:
+            server.adopt()
+            server.stop()
+            pid, up, owner = None, False, "none (stopped now)"
+        elif args.action == "stop" and not free:
+            owner += ": stop that `make run` (Ctrl-C) instead"
+        server.release()
+        state = "answers" if up else "not running" if pid is None else "does not answer"
+        print(f"{server.name:<11} {state:<16} pid {pid or '-':<8} {server.where}  owner: {owner}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,8 +152,15 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(func=cmd_run)
     sub.add_parser("init", help="migrate, load reference data, backfill if empty").set_defaults(func=cmd_init)
     auth_cli.add_parsers(sub, _connect)
+    servers = sub.add_parser("servers", help="status of the embedded servers under VAR_DIR; stop ones nobody owns")
+    servers.add_argument("action", choices=["status", "stop"], nargs="?", default="status")
+    servers.set_defaults(func=cmd_servers)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ServerUnavailable as exc:
+        print(f"manage.py {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from data_sources.parsing import (
     payloads_of,
     prepare_copy,
 )
+from data_sources.servers import POSTGRESQL, REDIS, ServerUnavailable, use_servers
 from data_sources.settings import get_settings
 from data_sources.state import StateWriter
 from data_sources.streams import DATA_FIELD, Entry, Keys, dead_letter, keys
@@ -372,6 +373,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not groups or set(groups) - {ARCHIVER, PROJECTOR}:
         parser.error(f"--groups takes {ARCHIVER} and/or {PROJECTOR}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        use_servers(POSTGRESQL, REDIS)  # the configured URLs, or the embedded servers of a running `make run`
+    except ServerUnavailable as exc:
+        parser.exit(2, f"archiver: {exc}\n")
     parsers = args.parsers if ARCHIVER in groups else 0
     archiver = Archiver(count=args.batch, claim_idle_s=args.claim_idle, parsers=parsers)
     tune_gc()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from data_sources import schema
 from data_sources.connections import get_engine, get_redis
+from data_sources.servers import POSTGRESQL, REDIS, ServerUnavailable, use_servers
 from data_sources.settings import get_settings
 
 log = logging.getLogger("demo")
@@ -59,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     lv.set_defaults(func=cmd_live)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:  # the configured URLs, or the embedded servers of a running `make run`
+        use_servers(*((POSTGRESQL, REDIS) if args.command == "backfill" else (REDIS,)))
+    except ServerUnavailable as exc:
+        parser.exit(2, f"demo {args.command}: {exc}\n")
     return args.func(args)
 
 

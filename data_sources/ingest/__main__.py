@@ -55,8 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     r = None
     if not args.dry_run:
         from data_sources.connections import get_redis
+        from data_sources.servers import REDIS, use_servers
 
         try:
+            use_servers(REDIS)  # REDIS_URL, or the embedded Redis of a running `make run`
             r = get_redis()
             r.ping()
         except (redis.RedisError, RuntimeError) as exc:
