@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from data_sources import console, console_history, db, live
+from data_sources import console, console_history, db, live, wall_history
 from data_sources.archiver import Archiver
 from data_sources.events import CameraAlert, TrafficReading, to_json
 from data_sources.facts import Refs
@@ -113,7 +113,7 @@ def test_ctr003_year0001_rows_already_stored_do_not_empty_the_console_or_zero_hi
     good = _alert(refs, 2, alert_type="fire_smoke", severity="critical", ts=now - timedelta(minutes=3))
     with engine.begin() as conn:
         rows = [("old-y1", YEAR1), ("old-far", FAR), ("old-good", (now - timedelta(days=3)).isoformat()),
-                ("old-good2", (now - timedelta(hours=1)).isoformat())]  # fmt: skip
+                ("old-good2", (now - timedelta(minutes=10)).isoformat())]  # fmt: skip
         for event_id, ts in rows:
             conn.execute(
                 text("INSERT INTO camera_alerts (event_id, ts, camera_id, unit_code, alert_type, severity) "
@@ -126,6 +126,11 @@ def test_ctr003_year0001_rows_already_stored_do_not_empty_the_console_or_zero_hi
                  " :u, 'web', 16.46, 107.59, 'Rác', '', true, CAST(:y1 AS timestamptz), CAST(:y1 AS timestamptz),"
                  " CAST(:y1 AS timestamptz))"),
             {"u": unit, "y1": YEAR1},
+        )  # fmt: skip
+        conn.execute(
+            text("INSERT INTO fire_danger (event_id, ts, unit_code, level) VALUES ('old-fd-far', CAST(:ts AS"
+                 " timestamptz), :u, 5), ('old-fd-y1', CAST(:y1 AS timestamptz), :u, 5)"),
+            {"ts": FAR, "y1": YEAR1, "u": unit},
         )  # fmt: skip
     # The same in Redis: a year-0001 alert on the stream (written around the archiver) and in the state.
     publish_raw(rds, "camera", [_raw(good, event_id="old-stream-y1", ts=YEAR1)], k=rkeys)
@@ -141,6 +146,9 @@ def test_ctr003_year0001_rows_already_stored_do_not_empty_the_console_or_zero_hi
     merged = {i["alert_id"] for i in console_history.merge(history, snap["items"])}
     assert merged == {"old-good", "old-good2", good.event_id}
     assert live.read_current_state(rds, k=rkeys)["camera"] == []
+    # The wall's sparklines read the last hour: the 9999 rows are no minute of it (nor a crash).
+    series = wall_history.read_last_hour(engine, now=now)
+    assert sum(series["alerts"]) == 1 and series["fire"] == [0] * wall_history.MINUTES
     assert int(rds.hget(rkeys.implausible_counts, "console")) >= 1
 
 
