@@ -154,29 +154,62 @@
 
   var NO = function () { return window.dash_clientside.no_update; };
 
-  // Ticker rows [id, time, severity, label, what, where] -> <li data-alert-id>, text only; kept nodes are reused.
+  var DAY = new Intl.DateTimeFormat("en-CA", {timeZone: "Asia/Ho_Chi_Minh"});  // YYYY-MM-DD in Huế
+  var HMS = new Intl.DateTimeFormat("vi-VN", {timeZone: "Asia/Ho_Chi_Minh", hour12: false,
+    hour: "2-digit", minute: "2-digit", second: "2-digit"});
+  var DM = new Intl.DateTimeFormat("vi-VN", {timeZone: "Asia/Ho_Chi_Minh", hour12: false,
+    day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit"});
+
+  // HH:MM:SS in Huế time, with the day in front when it is not today's.
+  function whenText(epoch) {
+    var at = new Date(epoch * 1000);
+    return DAY.format(at) === DAY.format(new Date(now() * 1000)) ? HMS.format(at) : DM.format(at);
+  }
+
+  // The rows a page shows: the first (newest) row of each event id. The server keeps the list to one row per
+  // id already; this holds even if a copy ever slipped into the store, so one event can never fill the list.
+  function uniqueRows(rows) {
+    var seen = {};
+    return rows.filter(function (row) {
+      if (seen[row[0]]) { return false; }
+      seen[row[0]] = true;
+      return true;
+    });
+  }
+
+  // Ticker rows [id, epoch time, severity, label, what, where] -> <li data-alert-id>, text only; kept nodes are
+  // reused while their row is unchanged (a newer version of an event draws its row again).
   function drawTicker(list, rows) {
     var byId = {};
-    Array.prototype.forEach.call(list.children, function (li) { byId[li.getAttribute("data-alert-id")] = li; });
+    Array.prototype.forEach.call(list.children, function (li) {
+      var id = li.getAttribute("data-alert-id");
+      if (byId[id]) { list.removeChild(li); } else { byId[id] = li; }
+    });
     var wanted = {};
     rows.forEach(function (row, i) {
       wanted[row[0]] = true;
-      var li = byId[row[0]];
+      var key = JSON.stringify(row), li = byId[row[0]];
+      if (li && li.getAttribute("data-row") !== key) { list.removeChild(li); li = null; }
       if (!li) {
         li = document.createElement("li");
         li.className = "tk-row sev-" + row[2];
         li.setAttribute("data-alert-id", row[0]);
-        [["tk-time", row[1]], ["tk-sev sev-" + row[2], row[3]], ["tk-what", row[4]], ["tk-where", row[5]]]
+        li.setAttribute("data-row", key);
+        li.setAttribute("data-ts", String(row[1]));
+        [["tk-time", whenText(row[1])], ["tk-sev sev-" + row[2], row[3]], ["tk-what", row[4]], ["tk-where", row[5]]]
           .forEach(function (part) {
             var span = document.createElement("span");
             span.className = part[0];
             span.textContent = part[1];
             li.appendChild(span);
           });
+        byId[row[0]] = li;
       }
       if (list.children[i] !== li) { list.insertBefore(li, list.children[i] || null); }
     });
-    Object.keys(byId).forEach(function (id) { if (!wanted[id]) { list.removeChild(byId[id]); } });
+    Object.keys(byId).forEach(function (id) {
+      if (!wanted[id] && byId[id].parentNode === list) { list.removeChild(byId[id]); }
+    });
   }
 
   var clientside = {
@@ -235,9 +268,9 @@
       if (changed("hotspots")) { out[5] = map.hotspotLayer(live.hotspots || {}, t, cfg.hotspot_hours, ageText); }
       if (changed("complaints")) { out[6] = map.complaintLayer(live.complaints || {}, t); out[7] = map.clusterOptions(); }
       if (live.ticker !== S.drawn.ticker) {
-        var list = document.getElementById("wall-ticker");
-        if (list) { drawTicker(list, live.ticker || []); }
-        out[8] = (live.ticker || []).length;
+        var list = document.getElementById("wall-ticker"), rows = uniqueRows(live.ticker || []);
+        if (list) { drawTicker(list, rows); }
+        out[8] = rows.length;
       }
       S.drawn = Object.assign({}, live, {tick: tick});
       var result = [];

@@ -39,7 +39,7 @@ def _resync(r: redis.Redis, lang: str, cap: int) -> tuple[dict, dict]:
     """Load the present (first pull of a page, or after a long outage): whole tables, newest ticker rows."""
     places = live.places()
     snap = live.snapshot(r, ticker=cap)
-    rows = wb.ticker_rows(snap["recent"], places, lang, time.time())[-cap:][::-1]
+    rows = wb.ticker_rows(snap["recent"], places, lang)[0][-cap:][::-1]
     return _cursor(snap["cursor"]), {**wb.present(snap, places), "ticker": rows}
 
 
@@ -72,7 +72,8 @@ def _render(prefix: str, since: tuple, until: tuple, lang: str, cap: int) -> Upd
         return Update(got.cursor, False, True, None, None)
     places = live.places()
     changes = wb.layer_changes(got.events, places["cameras"])
-    patch = wb.live_patch(changes, wb.ticker_rows(got.events, places, lang, time.time()), cap)
+    rows, gone = wb.ticker_rows(got.events, places, lang)
+    patch = wb.live_patch(changes, rows, cap, gone)
     message = None
     if not got.more:  # a range too long for one read: the page pulls it in steps instead
         body = {"from": dict(since), "to": got.cursor, "live": None if patch is None else patch.to_plotly_json()}
@@ -122,7 +123,8 @@ def pull(wake: dict | int | None, cursor: dict | None, config: dict | None) -> t
         return _resync(r, lang, cap)
     places = live.places()
     changes = wb.layer_changes(got.events, places["cameras"])
-    patch = wb.live_patch(changes, wb.ticker_rows(got.events, places, lang, time.time()), cap)
+    rows, gone = wb.ticker_rows(got.events, places, lang)
+    patch = wb.live_patch(changes, rows, cap, gone)
     return _cursor(got.cursor, more=got.more), no_update if patch is None else patch
 
 

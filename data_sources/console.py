@@ -10,11 +10,11 @@ from functools import lru_cache
 import redis
 from sqlalchemy import Engine, select
 
-from data_sources import alerts_workflow, privacy, reference, schema
+from data_sources import alerts_workflow, once, plausible, privacy, reference, schema
 from data_sources.connections import get_redis
 from data_sources.events import SEVERITY_RANK, InvalidEvent, parse_event
 from data_sources.group_commit import GroupCommit
-from data_sources.live import Shared, cursor_now, id_key
+from data_sources.live import Shared, cursor_now, id_key, public
 from data_sources.streams import Keys, entry_from, keys
 
 # Only these streams carry alerts; traffic readings never need a person on their own.
@@ -115,8 +115,27 @@ def _decode(stream: str, eid, fields) -> dict | None:
     try:
         event = parse_event(entry.stream, entry.data)
     except InvalidEvent:
-        return None  # dead-lettered by the archiver; nothing a person can act on
-    return {**event.model_dump(mode="json"), "entry_id": entry.entry_id}
+        # Dead-lettered by the archiver (or stored before the contract refused it, e.g. a year-0001 time):
+        # nothing a person can act on, and it must not take the queue down.
+        return None
+    return {**event.model_dump(mode="json"), "entry_id": entry.entry_id, "stream": stream}
+
+
+def _decoded(r: redis.Redis, k: Keys, streams_rows) -> list[dict]:
+    """Queue events of (stream, rows) pairs: unreadable entries skipped (and counted), copies of an event
+    another entry already carried left out (data_sources.once: the same records as the wall's)."""
+    events, skipped = [], 0
+    for name, rows in streams_rows:
+        for eid, fields in rows:
+            event = _decode(name, eid, fields)
+            if event is None:
+                skipped += 1
+            else:
+                events.append(event)
+    plausible.SKIPPED.note(r, k.implausible_counts, "console", skipped)
+    views = [{**public(e), "stream": e["stream"], "entry_id": e["entry_id"]} for e in events]
+    kept = {(v["stream"], v["entry_id"]) for v in once.once_each(r, views, streams=QUEUE_STREAMS, k=k)}
+    return [e for e in events if (e["stream"], e["entry_id"]) in kept]
 
 
 def _ordered(events: list[dict]) -> list[dict]:
@@ -137,7 +156,8 @@ def _items(events: list[dict], now: float, before: dict[str, int] | None = None,
         parsed = {**event, "ts": _parse_ts(event["ts"]), "deadline": _parse_ts(event.get("deadline"))}
         item = classify(parsed, now=now, prev_level=prev)
         if item is not None:
-            out[item["alert_id"]] = {**item, "raw": event}  # a newer complaint step replaces the older one
+            raw = {key: value for key, value in event.items() if key != "stream"}
+            out[item["alert_id"]] = {**item, "raw": raw}  # a newer complaint step (or alert version) replaces it
             gone.discard(item["alert_id"])
         elif event["kind"] == "complaint":
             out.pop(f"complaint:{event['complaint_id']}", None)  # closed or no longer due: leaves the queue
@@ -146,7 +166,7 @@ def _items(events: list[dict], now: float, before: dict[str, int] | None = None,
 
 
 def _parse_ts(value):
-    return datetime.fromisoformat(value).timestamp() if isinstance(value, str) else value
+    return plausible.epoch_of(value) if isinstance(value, str) else value
 
 
 def levels_before(r: redis.Redis, engine: Engine | None, events: list[dict], *, k: Keys | None = None) -> dict:
@@ -213,9 +233,8 @@ def snapshot(
     pipe = r.pipeline(transaction=False)
     for name in QUEUE_STREAMS:
         pipe.xrevrange(k.stream(name), max=cursor[name] if cursor[name] != "0" else "+", count=count)
-    events = []
-    for name, rows in zip(QUEUE_STREAMS, pipe.execute(), strict=True):
-        events.extend(e for e in (_decode(name, eid, f) for eid, f in rows) if e is not None)
+    # Oldest first, as the streams were written: the first entry of an event id is the one shown.
+    events = _decoded(r, k, [(name, rows[::-1]) for name, rows in zip(QUEUE_STREAMS, pipe.execute(), strict=True)])
     before, gone = levels_before(r, engine, events, k=k), set()
     items = _items(events, time.time() if now is None else now, before, gone)
     return {"items": items, "gone": sorted(gone), "cursor": cursor}
@@ -244,7 +263,7 @@ def pull(
         pipe.xrange(k.stream(name), min=_after(cursor, name), max=until.get(name, "+"), count=count)
     pipe.xrange(workflow_key(k), min=_after(cursor, "workflow"), max=until.get("workflow", "+"), count=count)
     *queued, flow = pipe.execute()
-    events, new_cursor = [], dict(cursor)
+    new_cursor = dict(cursor)
     more = len(flow) >= count
     if flow:
         new_cursor["workflow"] = flow[-1][0].decode()
@@ -253,7 +272,7 @@ def pull(
         if rows:
             new_cursor[name] = entry_from(name, rows[-1][0], rows[-1][1]).entry_id
             more = more or len(rows) >= count
-        events.extend(e for e in (_decode(name, eid, f) for eid, f in rows) if e is not None)
+    events = _decoded(r, k, zip(QUEUE_STREAMS, queued, strict=True))
     before, gone = levels_before(r, engine, events, k=k), set()
     items = _items(events, time.time(), before, gone)
     return {"items": items, "gone": sorted(gone), "changed": changed, "cursor": new_cursor, "more": more}
@@ -366,7 +385,11 @@ def place_events(
     if stream is None or not raw.get(field):
         return []
     rows = r.xrevrange((k or keys()).stream(stream), count=PLACE_SCAN)
-    found = [e for e in (_decode(stream, eid, f) for eid, f in rows) if e is not None and e.get(field) == raw[field]]
+    found = [
+        {key: value for key, value in e.items() if key != "stream"}
+        for e in (_decode(stream, eid, f) for eid, f in rows)
+        if e is not None and e.get(field) == raw[field]
+    ]
     found.sort(key=lambda e: _parse_ts(e["ts"]), reverse=True)  # newest by event time (arrival order may differ)
     with engine.begin() as conn:
         return privacy.protect_rows(conn, viewer, found[:limit], subject="console_place", id_field="event_id")

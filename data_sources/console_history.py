@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, and_, case, func, literal, not_, or_, select
 
-from data_sources import schema
+from data_sources import plausible, schema
 from data_sources.alerts_workflow import console_alert
 from data_sources.cache import cache
 from data_sources.connections import get_engine
 from data_sources.console import ALWAYS, CLOSED, DUE_SOON_SECONDS, FIRE_LEVEL, classify
+from data_sources.events import DEADLINE_HORIZON
+from data_sources.plausible import FLOOR
 
 # How far back open work is looked for, and how many items of each kind at most (most severe first):
 # a queue longer than this is not one a shift can work through, and the grid stays quick.
@@ -32,6 +34,12 @@ def _open(alert_id) -> object:
     return not_(alert_id.in_(_RESOLVED))
 
 
+def _plausible(column, upper: datetime) -> object:
+    """A time column inside the contract's window, so a row stored before the contract (year 0001 reads back
+    as 1 BC and cannot become a Python datetime; 9999-12-31-07:00 is year 10000) is skipped, never loaded."""
+    return or_(column.is_(None), column.between(FLOOR, upper))
+
+
 def _event(kind: str, row, **extra) -> dict:
     """A stream-shaped event from a fact row (ISO times, as the stream carries them)."""
     data = {k: v for k, v in row._mapping.items() if v is not None and k not in ("ingested_at", "prev")}
@@ -39,13 +47,14 @@ def _event(kind: str, row, **extra) -> dict:
     return {"kind": kind, **data, **extra}
 
 
-def _camera(conn, since: datetime, limit: int) -> list[dict]:
+def _camera(conn, since: datetime, limit: int, top: datetime) -> list[dict]:
     t = schema.camera_alerts
     rank = case({"critical": 4, "high": 3, "medium": 2, "low": 1}, value=t.c.severity, else_=0)
     stmt = (
         select(t)
         .where(
-            t.c.ts >= since,
+            t.c.ts.between(since, top),
+            _plausible(t.c.updated_at, top),
             t.c.alert_type != "camera_online",
             or_(t.c.alert_type.in_(sorted(ALWAYS)), t.c.severity.in_(["high", "critical"])),
             _open(t.c.event_id),
@@ -56,24 +65,24 @@ def _camera(conn, since: datetime, limit: int) -> list[dict]:
     return [_event("camera_alert", r) for r in conn.execute(stmt)]
 
 
-def _hotspots(conn, since: datetime, limit: int) -> list[dict]:
+def _hotspots(conn, since: datetime, limit: int, top: datetime) -> list[dict]:
     t = schema.hotspots
     stmt = (
         select(t)
-        .where(t.c.ts >= since, _open(t.c.event_id))
+        .where(t.c.ts.between(since, top), _open(t.c.event_id))
         .order_by((t.c.confidence == "high").desc(), t.c.ts.desc())
         .limit(limit)
     )
     return [_event("hotspot", r) for r in conn.execute(stmt)]
 
 
-def _fire_rises(conn, since: datetime, limit: int) -> list[dict]:
+def _fire_rises(conn, since: datetime, limit: int, top: datetime) -> list[dict]:
     """Readings at level IV or V that rose from the scope's previous reading (or are its first one)."""
     t = schema.fire_danger
     prev = func.lag(t.c.level).over(partition_by=(t.c.unit_code, t.c.area_id), order_by=(t.c.ts, t.c.event_id))
     inner = (
         select(t.c.event_id, t.c.ts, t.c.unit_code, t.c.area_id, t.c.level, prev.label("prev"))
-        .where(t.c.ts >= since - FIRE_LOOKBACK)
+        .where(t.c.ts.between(since - FIRE_LOOKBACK, top))
         .subquery()
     )
     stmt = (
@@ -90,13 +99,17 @@ def _fire_rises(conn, since: datetime, limit: int) -> list[dict]:
     return [_event("fire_danger", r, prev_level=r.prev) for r in conn.execute(stmt)]
 
 
-def _complaints(conn, now: datetime, limit: int) -> list[dict]:
+def _complaints(conn, now: datetime, limit: int, top: datetime) -> list[dict]:
     """Open complaints that are urgent, overdue or due within 24 h (the snapshot table: one row per complaint)."""
     t = schema.complaints
     stmt = (
         select(t)
         .where(
             t.c.status.not_in(sorted(CLOSED)),
+            _plausible(t.c.received_at, top),
+            _plausible(t.c.updated_at, top),
+            _plausible(t.c.closed_at, top),
+            _plausible(t.c.deadline, top + DEADLINE_HORIZON),
             or_(t.c.urgent, and_(t.c.deadline.is_not(None), t.c.deadline <= now + timedelta(seconds=DUE_SOON_SECONDS))),
             _open(literal("complaint:") + t.c.complaint_id),
         )
@@ -115,12 +128,13 @@ def open_items(engine: Engine, *, days: int = DAYS, limit: int = LIMIT, now: flo
     now = time.time() if now is None else now
     at = datetime.fromtimestamp(now, UTC)
     since = at - timedelta(days=days)
+    top = datetime.fromtimestamp(plausible.ceiling(now), UTC)
     with engine.connect() as conn:
         events = [
-            *_camera(conn, since, limit),
-            *_hotspots(conn, since, limit),
-            *_fire_rises(conn, since, limit),
-            *_complaints(conn, at, limit),
+            *_camera(conn, since, limit, top),
+            *_hotspots(conn, since, limit, top),
+            *_fire_rises(conn, since, limit, top),
+            *_complaints(conn, at, limit, top),
         ]
     items = []
     for event in events:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
+
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, or_, select, text
 
-from data_sources import schema
+from data_sources import plausible, schema
 from data_sources.settings import ROOT
+
+log = logging.getLogger(__name__)
 
 
 def migrate(url: str) -> None:
@@ -34,18 +39,27 @@ _RELTUPLES = text("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid
 
 
 def history_summary(engine: Engine) -> dict[str, dict]:
-    """Per domain: row count (planner estimate for big tables), oldest and newest event time."""
+    """Per domain: row count (planner estimate for big tables), oldest and newest event time, and how many
+    rows lie outside the contract's time window (stored before it; they are left out of the span)."""
     out = {}
+    low, high = plausible.FLOOR, datetime.fromtimestamp(plausible.ceiling(), UTC)
     with engine.connect() as conn:
         for domain, (table, ts) in HISTORY.items():
-            oldest, newest = conn.execute(select(func.min(ts), func.max(ts))).one()
+            # Only plausible times are loaded: a year-0001 row reads back as 1 BC, which no Python datetime holds.
+            inside = ts.between(low, high)
+            oldest, newest = conn.execute(select(func.min(ts), func.max(ts)).where(inside)).one()
+            # Two index range scans at the ends of the ts index: cheap, and zero in a healthy database.
+            implausible = conn.execute(select(func.count()).where(or_(ts < low, ts > high))).scalar_one()
             # reltuples keeps this O(1) on multi-million-row tables; exact counts are for tests.
             estimate = conn.execute(_RELTUPLES, {"t": table.name}).scalar_one_or_none() or 0
+            if implausible:
+                log.warning("history %s: %d row(s) with an implausible time left out of its span", domain, implausible)
             out[domain] = {
                 "rows": int(estimate),
                 "oldest": oldest.isoformat() if oldest else None,
                 "newest": newest.isoformat() if newest else None,
                 "days": round((newest - oldest).total_seconds() / 86400, 1) if oldest else 0.0,
+                "implausible": implausible,
             }
     return out
 

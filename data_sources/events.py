@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Literal, Union
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
     TypeAdapter,
     ValidationError,
-    field_validator,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
+
+from data_sources.plausible import DueTime, EventTime, SingleLine, Text, explain
 
 # Fields that identify a person: masked for roles not cleared for them, never logged in the clear.
 SENSITIVE = {"sensitive": True}
@@ -44,6 +46,9 @@ ComplaintCategory = Literal[
 ]
 HotspotConfidence = Literal["low", "nominal", "high"]
 
+# How far after received_at a complaint's deadline may lie (docs/events.md, "Times").
+DEADLINE_HORIZON = timedelta(days=366)
+
 # Congestion levels: 0 free flow, 1 light, 2 moderate, 3 heavy, 4 standstill or closed.
 CONGESTION_LEVELS = (0, 1, 2, 3, 4)
 
@@ -64,7 +69,7 @@ class _Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     event_id: Id
-    ts: AwareDatetime
+    ts: EventTime
     schema_version: Literal[1] = 1
 
 
@@ -76,13 +81,13 @@ class CameraAlert(_Event):
     alert_type: CameraAlertType
     severity: Severity
     score: Score | None = None
-    plate: Annotated[str | None, Field(max_length=16, json_schema_extra=SENSITIVE)] = None
-    person_name: Annotated[str | None, Field(max_length=120, json_schema_extra=SENSITIVE)] = None
-    watchlist: Annotated[str | None, Field(max_length=60)] = None
-    snapshot_url: Annotated[str | None, Field(max_length=500)] = None
+    plate: Annotated[SingleLine | None, Field(max_length=16, json_schema_extra=SENSITIVE)] = None
+    person_name: Annotated[SingleLine | None, Field(max_length=120, json_schema_extra=SENSITIVE)] = None
+    watchlist: Annotated[SingleLine | None, Field(max_length=60)] = None
+    snapshot_url: Annotated[SingleLine | None, Field(max_length=500)] = None
     # When this version of the alert was produced. The same event_id with a later updated_at replaces the
     # stored alert (a camera AI refining its detection); without it the first version stored stays.
-    updated_at: AwareDatetime | None = None
+    updated_at: EventTime | None = None
 
 
 class TrafficReading(_Event):
@@ -94,7 +99,7 @@ class TrafficReading(_Event):
     free_flow_kmh: Annotated[float, Field(gt=0, le=200, allow_inf_nan=False)]
     congestion_level: Annotated[int, Field(ge=0, le=4)]
     confidence: Score = 1.0
-    source: Annotated[str, Field(max_length=40)] = "sensor"
+    source: Annotated[SingleLine, Field(max_length=40)] = "sensor"
 
 
 class FireDanger(_Event):
@@ -114,7 +119,7 @@ class Hotspot(_Event):
     lon: Lon
     confidence: HotspotConfidence
     frp: Annotated[float | None, Field(ge=0, le=100_000, allow_inf_nan=False)] = None
-    source: Annotated[str, Field(min_length=1, max_length=40)]
+    source: Annotated[SingleLine, Field(min_length=1, max_length=40)]
     unit_code: Id | None = None
     area_id: Id | None = None
 
@@ -133,22 +138,27 @@ class ComplaintEvent(_Event):
     lat: Lat
     lon: Lon
     channel: Channel
-    title: Annotated[str, Field(min_length=1, max_length=200)]
-    description: Annotated[str, Field(max_length=4000)] = ""
-    received_at: AwareDatetime
+    title: Annotated[SingleLine, Field(min_length=1, max_length=200)]
+    description: Annotated[Text, Field(max_length=4000)] = ""
+    received_at: EventTime
     agency_code: Id | None = None
-    deadline: AwareDatetime | None = None
+    deadline: DueTime | None = None
     urgent: bool = False
-    result: Annotated[str | None, Field(max_length=4000)] = None
+    result: Annotated[Text | None, Field(max_length=4000)] = None
     rating: Annotated[int | None, Field(ge=1, le=5)] = None
 
-    @field_validator("title", "description", "result")
-    @classmethod
-    def _no_nul(cls, value: str | None) -> str | None:
-        # PostgreSQL text cannot hold NUL; reject here so the archiver never fails a whole batch on it.
-        if value is not None and "\x00" in value:
-            raise ValueError("text contains a NUL character")
-        return value
+    @model_validator(mode="after")
+    def _deadline_in_horizon(self) -> ComplaintEvent:
+        # A deadline before the report arrived, or years after it, is a producer's bug (or an attack that would
+        # pin the "due" views); real deadlines are days to weeks after Ngày gửi (DOMAIN.md: 7 working days seen).
+        deadline = self.deadline
+        if deadline is not None and not (self.received_at <= deadline <= self.received_at + DEADLINE_HORIZON):
+            raise PydanticCustomError(
+                "deadline_horizon",
+                "deadline {deadline} is not between received_at and {days} days after it",
+                {"deadline": deadline.isoformat(), "days": DEADLINE_HORIZON.days},
+            )
+        return self
 
 
 Event = Annotated[
@@ -187,11 +197,15 @@ def parse_event(stream: str, raw: bytes | str) -> Event:
 
 
 def _describe(exc: ValidationError) -> str:
-    """Condense a pydantic error into one line (first three problems) for the dead-letter stream."""
+    """Condense a pydantic error into one line (first three problems) for the dead-letter stream.
+
+    Only a rejected entry gets here, so this may take its time: time and text errors are explained from
+    the offending value (data_sources.plausible.explain), never by echoing it.
+    """
     parts = []
-    for err in exc.errors(include_url=False, include_input=False)[:3]:
+    for err in exc.errors(include_url=False)[:3]:
         where = ".".join(str(p) for p in err["loc"]) or "payload"
-        parts.append(f"{where}: {err['msg']}")
+        parts.append(f"{where}: {explain(err)}")
     more = exc.error_count() - len(parts)
     return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
 

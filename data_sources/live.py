@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -13,7 +12,7 @@ from functools import lru_cache
 
 import redis
 
-from data_sources import reference, state
+from data_sources import once, plausible, reference, state
 from data_sources.connections import get_redis
 from data_sources.events import STREAMS, InvalidEvent, parse_event
 from data_sources.streams import Entry, Keys, entry_from, keys
@@ -21,7 +20,7 @@ from data_sources.streams import Entry, Keys, entry_from, keys
 # What the wall may see of each kind. The wall is an aggregate screen in a public room: plates, face-match
 # names, snapshots, watch lists and free text never leave the data layer, whatever role opened the page.
 PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
-    "camera_alert": ("camera_id", "alert_type", "severity"),
+    "camera_alert": ("camera_id", "alert_type", "severity", "updated_at"),
     "traffic_reading": ("segment_id", "congestion_level"),
     "fire_danger": ("unit_code", "area_id", "level"),
     "hotspot": ("lat", "lon", "confidence", "source", "unit_code"),
@@ -46,10 +45,15 @@ STATE_NAMES = ("camera", "camera_offline", "traffic", "fire", "complaints")
 def _epoch(value):
     if isinstance(value, datetime):
         return value.timestamp()
-    return datetime.fromisoformat(value).timestamp() if isinstance(value, str) else value
+    if isinstance(value, str):
+        epoch = plausible.epoch_of(value)
+        if epoch is None:
+            raise ValueError("unreadable time")
+        return epoch
+    return value
 
 
-TIME_FIELDS = frozenset({"ts", "deadline"})
+TIME_FIELDS = frozenset({"ts", "deadline", "updated_at"})
 
 
 def public(fields: dict) -> dict:
@@ -73,9 +77,17 @@ def decode(entry: Entry) -> dict | None:
     return {**public(event.__dict__), "stream": entry.stream, "entry_id": entry.entry_id}
 
 
-def _state_values(values: list[bytes]) -> list[dict]:
-    # Current-state values were validated by the projector before it wrote them: plain JSON is enough.
-    return [public(json.loads(v)) for v in values]
+def _state_values(values: list[bytes], now: float) -> tuple[list[dict], int]:
+    """Current-state values as public events, and how many were skipped: values the projector stored before
+    the contract refused implausible times (year 0001, 9999) must not take the wall down."""
+    out = []
+    for v in values:
+        event = state.stored_event(v, now=now)
+        try:
+            out.append(public(event))  # type: ignore[arg-type]
+        except (TypeError, KeyError, ValueError, OverflowError):
+            continue
+    return out, len(values) - len(out)
 
 
 def id_key(entry_id: str) -> tuple[int, int]:
@@ -143,7 +155,7 @@ def pull(
         events.extend(e for e in map(decode, parsed) if e is not None)
     events.sort(key=arrival)
     if events and not resync:
-        events = drop_superseded(r, events, k=k)
+        events = drop_superseded(r, once.once_each(r, events, streams=TICKER_STREAMS, k=k), k=k)
     return Pull(events=events, cursor=new_cursor, more=more and not resync, resync=resync)
 
 
@@ -233,9 +245,11 @@ def drop_superseded(r: redis.Redis, events: list[dict], *, k: Keys | None = None
     pipe = r.pipeline(transaction=False)
     for name, fields in wanted.items():
         pipe.hmget(k.state_ts(name), fields)
-    held = {}
+    held, top = {}, plausible.ceiling()
     for (name, fields), values in zip(wanted.items(), pipe.execute(), strict=True):
+        # A held time in the future was stored before the contract refused it: it holds nothing back.
         held.update({(name, f): float(v) for f, v in zip(fields, values, strict=True) if v is not None})
+    held = {key: ts for key, ts in held.items() if ts <= top}
 
     def current(e: dict) -> bool:
         if e["kind"] not in STATE_KEY:
@@ -263,7 +277,7 @@ def snapshot(r: redis.Redis, *, ticker: int = SNAPSHOT_TICKER, k: Keys | None = 
     for name, rows in zip(ticker_streams, pipe.execute() if ticker_streams else [], strict=True):
         recent.extend(e for e in (decode(entry_from(name, eid, f)) for eid, f in rows) if e is not None)
     recent.sort(key=arrival)
-    return {**out, "recent": recent, "cursor": cursor}
+    return {**out, "recent": once.once_each(r, recent, streams=TICKER_STREAMS, k=k), "cursor": cursor}
 
 
 def wait_for_change(
@@ -329,12 +343,17 @@ def current_state(*, prefix: str) -> dict:
 def read_current_state(r: redis.Redis, *, k: Keys | None = None) -> dict:
     """Every current-state hash plus recent hotspots, as public events, with the time they were read."""
     k = k or keys()
+    now = time.time()
     pipe = r.pipeline(transaction=False)
     for name in STATE_NAMES:
         pipe.hvals(k.state(name))
-    pipe.zrangebyscore(k.state("hotspots"), time.time() - state.HOTSPOT_WINDOW_SECONDS, "+inf")
+    pipe.zrangebyscore(k.state("hotspots"), now - state.HOTSPOT_WINDOW_SECONDS, plausible.ceiling(now))
     results = pipe.execute()
-    out = {name: _state_values(values) for name, values in zip((*STATE_NAMES, "hotspots"), results, strict=True)}
+    out, skipped = {}, 0
+    for name, values in zip((*STATE_NAMES, "hotspots"), results, strict=True):
+        out[name], n = _state_values(values, now)
+        skipped += n
+    plausible.SKIPPED.note(r, k.implausible_counts, "wall:state", skipped)
     return {**out, "at": time.time()}
 
 

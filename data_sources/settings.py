@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     traffic_poll_seconds: float = 120.0
     # A flow reading further than this from every road segment we model is counted as unmatched.
     traffic_match_metres: float = 100.0
+    # The event contract's plausible-time window (docs/events.md, "Times"): how far ahead of this machine's
+    # clock an event time may be before the event is dead-lettered (producers' clocks drift a little).
+    event_future_skew_seconds: float = Field(default=300.0, ge=0.0, le=86_400.0)
+    # How long (seconds) the wall and console remember which stream entry first carried an event id, so a
+    # re-sent copy is not shown again (data_sources/once.py).
+    seen_ttl_seconds: int = Field(default=6 * 3600, ge=600)
     # How long ingest remembers published event ids, so a re-ingested file or an overlapping poll adds nothing.
     ingest_seen_days: float = 30.0
 

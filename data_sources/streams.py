@@ -31,6 +31,19 @@ class Keys:
         # Parallel hash of event times, so an older event never overwrites a newer current state.
         return f"{self.prefix}now:{name}:ts"
 
+    def state_version(self, name: str) -> str:
+        # Which event id (and version) each current-state field holds, for the one-row-per-event rule.
+        return f"{self.prefix}now:{name}:ver"
+
+    def seen(self, event_id: str) -> str:
+        # The stream entry that first carried an event id, and its newest version (data_sources/once.py).
+        return f"{self.prefix}seen:{event_id}"
+
+    @property
+    def implausible_counts(self) -> str:
+        # Rows readers skipped because a writer stored what the contract refuses (data_sources/plausible.py).
+        return f"{self.prefix}implausible:counts"
+
     @property
     def dead_letter_counts(self) -> str:
         return f"{self.prefix}deadletter:counts"

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, and_, case, func, select
 
+from data_sources import plausible
 from data_sources.cache import HISTORY_TIMEOUT, cache
 from data_sources.connections import get_engine
 from data_sources.live import STATUS_ALERTS
@@ -50,31 +51,42 @@ def open_series(open_now: int, received: dict[int, int], closed: dict[int, int],
     return out
 
 
-def _per_minute(conn, column, value, *where, start: datetime) -> dict[int, float]:
+def _per_minute(conn, column, value, *where, start: datetime, top: datetime) -> dict[int, float]:
     bucket = func.date_trunc("minute", column)
-    rows = conn.execute(select(bucket, value).where(column >= start, *where).group_by(bucket))
+    # Bounded above too: a row dated 9999 (stored before the contract refused it) is no minute of this hour,
+    # and one past year 9999 in UTC cannot even be loaded.
+    rows = conn.execute(select(bucket, value).where(column.between(start, top), *where).group_by(bucket))
     return {minute_index(start, m): float(v) for m, v in rows if 0 <= minute_index(start, m) < MINUTES}
 
 
 def read_last_hour(engine: Engine, *, now: datetime) -> dict:
     """Per-minute series for the last hour (index 0 is the oldest minute) and the 30-day on-time share."""
     start = now.replace(second=0, microsecond=0) - timedelta(minutes=MINUTES - 1)
+    top = datetime.fromtimestamp(plausible.ceiling(now.timestamp()), UTC)
     with engine.connect() as conn:
         alerts = _per_minute(
-            conn, camera_alerts.c.ts, func.count(), camera_alerts.c.alert_type.not_in(STATUS_ALERTS), start=start
+            conn,
+            camera_alerts.c.ts,
+            func.count(),
+            camera_alerts.c.alert_type.not_in(STATUS_ALERTS),
+            start=start,
+            top=top,
         )
         heavy = func.avg(case((traffic_readings.c.congestion_level >= 3, 1.0), else_=0.0))
-        congestion = _per_minute(conn, traffic_readings.c.ts, heavy, start=start)
+        congestion = _per_minute(conn, traffic_readings.c.ts, heavy, start=start, top=top)
         scope = (fire_danger.c.unit_code, func.coalesce(fire_danger.c.area_id, ""))
         cols = (fire_danger.c.unit_code, fire_danger.c.area_id, fire_danger.c.level, fire_danger.c.ts)
         before = conn.execute(
-            select(*cols).where(fire_danger.c.ts < start).distinct(*scope).order_by(*scope, fire_danger.c.ts.desc())
+            select(*cols)
+            .where(fire_danger.c.ts >= plausible.FLOOR, fire_danger.c.ts < start)
+            .distinct(*scope)
+            .order_by(*scope, fire_danger.c.ts.desc())
         )
-        during = conn.execute(select(*cols).where(fire_danger.c.ts >= start))
+        during = conn.execute(select(*cols).where(fire_danger.c.ts.between(start, top)))
         fire = fire_series([r._asdict() for r in before], [r._asdict() for r in during], start=start)
         open_now = conn.execute(select(func.count()).where(complaints.c.closed_at.is_(None))).scalar_one()
-        received = _per_minute(conn, complaints.c.received_at, func.count(), start=start)
-        closed = _per_minute(conn, complaints.c.closed_at, func.count(), start=start)
+        received = _per_minute(conn, complaints.c.received_at, func.count(), start=start, top=top)
+        closed = _per_minute(conn, complaints.c.closed_at, func.count(), start=start, top=top)
         since = now - timedelta(days=ON_TIME_DAYS)
         on_time, due = conn.execute(
             select(

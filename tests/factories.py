@@ -47,8 +47,9 @@ def complaint(
         "channel": "hue_s",
         "title": "Đèn đường hỏng trên đường Lê Lợi",
         "received_at": T0,
-        "deadline": T0 + timedelta(days=5),
     } | kw
+    # Five days after it was received (the contract refuses a deadline before received_at).
+    fields.setdefault("deadline", fields["received_at"] + timedelta(days=5))
     return ev.ComplaintEvent(
         event_id=f"t-pa-{i}", ts=ts or T0 + timedelta(minutes=i), complaint_id=complaint_id, status=status,
         unit_code=unit_code, **fields,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+import json
 
 from dash import Patch
 
@@ -11,7 +10,6 @@ from data_sources.events import CLOSED_STATUSES
 from ui.i18n import t
 from ui.wall_config import severity_rank
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 KEYED = ("traffic", "fire", "cameras", "hotspots", "complaints")
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V"}
 
@@ -79,9 +77,10 @@ def layer_changes(events: list[dict], cameras: dict[str, dict]) -> dict[str, dic
     return out
 
 
-def live_patch(changes: dict[str, dict], rows: list[list[str]], cap: int) -> Patch | None:
+def live_patch(changes: dict[str, dict], rows: list[list], cap: int, gone: list[list] = ()) -> Patch | None:
     """One Patch of the page's live store: per layer, assign (cameras: merge) each changed key or delete it
-    (None); new ticker rows (oldest first) go on top and as many leave the bottom, so it never passes `cap`.
+    (None); ticker rows a newer version replaces (`gone`) are taken out by value, new rows (oldest first) go
+    on top and as many leave the bottom, so the list never passes `cap` and holds one row per event id.
 
     None when nothing changed. Untouched layers keep their identity in the browser, so their builders skip.
     """
@@ -94,6 +93,8 @@ def live_patch(changes: dict[str, dict], rows: list[list[str]], cap: int) -> Pat
                 patch[layer][key].update(entry)
             else:
                 patch[layer][key] = entry
+    for row in gone:
+        patch["ticker"].remove(row)
     rows = rows[-cap:]
     for row in rows:
         patch["ticker"].prepend(row)
@@ -130,12 +131,6 @@ def nearest_unit(places: dict, lat: float, lon: float) -> str:
     return min(units, key=lambda code: (units[code]["lat"] - lat) ** 2 + (units[code]["lon"] - lon) ** 2)
 
 
-def when_text(ts: float, now: float) -> str:
-    """HH:MM:SS in Huế time, with the day in front when it is not today's."""
-    local, today = datetime.fromtimestamp(ts, LOCAL), datetime.fromtimestamp(now, LOCAL)
-    return local.strftime("%H:%M:%S" if local.date() == today.date() else "%d/%m %H:%M")
-
-
 def ticker_text(ev: dict, places: dict, lang: str) -> tuple[str, str]:
     """(what, where) of a ticker row: only types, places and units, never a plate, a name or free text."""
     kind = ev["kind"]
@@ -155,8 +150,10 @@ def ticker_text(ev: dict, places: dict, lang: str) -> tuple[str, str]:
     return f"{what}: {category}", _unit(places, ev["unit_code"], lang)
 
 
-def ticker_row(ev: dict, places: dict, lang: str, now: float) -> list[str] | None:
-    """[event id, time, severity, severity label, what, where] of an alert, or None for events that are not alerts.
+def ticker_row(ev: dict, places: dict, lang: str) -> list | None:
+    """[event id, epoch time, severity, severity label, what, where] of an alert, or None for events that are not
+    alerts. A pure function of the event's public fields and the language, so the row a newer version replaces
+    can be rebuilt exactly (and taken out of a page's list by value); assets/wall.js writes the time.
 
     assets/wall.js draws each row as <li data-alert-id="<event id>"> with text only (never HTML), so the
     ticker costs the page one Store however long it is, instead of five Dash components per row.
@@ -165,12 +162,25 @@ def ticker_row(ev: dict, places: dict, lang: str, now: float) -> list[str] | Non
     if severity is None:
         return None
     what, where = ticker_text(ev, places, lang)
-    return [ev["event_id"], when_text(ev["ts"], now), severity, t(f"wall.sev.{severity}", lang), what, where]
+    return [ev["event_id"], ev["ts"], severity, t(f"wall.sev.{severity}", lang), what, where]
 
 
-def ticker_rows(events: list[dict], places: dict, lang: str, now: float) -> list[list[str]]:
-    """Rows for the alert events among `events`, in the same (oldest-first) order."""
-    return [row for row in (ticker_row(ev, places, lang, now) for ev in events) if row is not None]
+def ticker_rows(events: list[dict], places: dict, lang: str) -> tuple[list[list], list[list]]:
+    """Rows for the alert events among `events` (oldest first), one per event id (the last version wins), and
+    the rows of the versions they replace (`replaces`, see data_sources.once), for the page to take away."""
+    rows: dict[str, list] = {}
+    gone: list[list] = []
+    for ev in events:
+        row = ticker_row(ev, places, lang)
+        if row is None:
+            continue
+        rows.pop(row[0], None)  # re-inserted: a later version of an event takes the later place
+        rows[row[0]] = row
+        if ev.get("replaces"):
+            old = ticker_row(json.loads(ev["replaces"]), places, lang)
+            if old is not None and old != row:
+                gone.append(old)
+    return list(rows.values()), gone
 
 
 # ---------------------------------------------------------------- the present, for a fresh page or a resync

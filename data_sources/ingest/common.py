@@ -13,8 +13,9 @@ from typing import Any
 import redis
 from pydantic import ValidationError
 
-from data_sources.events import InvalidEvent
+from data_sources.events import KIND_STREAM, InvalidEvent, parse_event, to_json
 from data_sources.facts import Refs, check_refs
+from data_sources.plausible import explain
 from data_sources.settings import get_settings
 from data_sources.streams import Entry, Keys, dead_letter, keys, publish
 
@@ -48,9 +49,9 @@ def dropped(reason: str, detail: str = "") -> Rejected:
 def describe(exc: ValidationError) -> str:
     """One line naming the first contract violations (same shape as the archiver's dead-letter reasons)."""
     parts = []
-    for err in exc.errors(include_url=False, include_input=False)[:2]:
+    for err in exc.errors(include_url=False)[:2]:
         where = ".".join(str(p) for p in err["loc"]) or "record"
-        parts.append(f"{where}: {err['msg']}")
+        parts.append(f"{where}: {explain(err)}")  # explained from the value, never echoing it
     return "; ".join(parts)
 
 
@@ -162,6 +163,11 @@ class Sink:
                 check_refs(outcome, self.refs)
             except InvalidEvent as exc:
                 outcome = Rejected("unknown reference id", exc.reason)
+        if not isinstance(outcome, Rejected):
+            try:  # as the archiver will read it: the wire's rules (a time ahead of the clock) hold here too
+                parse_event(KIND_STREAM[outcome.kind], to_json(outcome))
+            except InvalidEvent as exc:
+                outcome = Rejected("violates the event contract", exc.reason)
         if isinstance(outcome, Rejected):
             self.reject(position, raw, outcome)
         else:

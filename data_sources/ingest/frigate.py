@@ -16,6 +16,7 @@ from data_sources.events import CameraAlert
 from data_sources.ingest.common import Rejected, Sink, dropped, run
 from data_sources.ingest.fetch import Document
 from data_sources.ingest.plates import normalise_plate
+from data_sources.plausible import clean_text
 from data_sources.reference import CSV_DIR
 from data_sources.settings import get_settings
 
@@ -109,10 +110,11 @@ def _score(value: object) -> float | None:
 
 def _sub_label(value: object) -> tuple[str, float | None] | None:
     """Frigate writes sub_label as [name, score] (0.13+) or a bare name (older versions)."""
-    if isinstance(value, str) and value.strip():
-        return value.strip(), None
-    if isinstance(value, list) and value and isinstance(value[0], str) and value[0].strip():
-        return value[0].strip(), _score(value[1]) if len(value) > 1 else None
+    # Names are cleaned of control and bidi characters, which the contract refuses.
+    if isinstance(value, str) and clean_text(value):
+        return clean_text(value), None
+    if isinstance(value, list) and value and isinstance(value[0], str) and clean_text(value[0]):
+        return clean_text(value[0]), _score(value[1]) if len(value) > 1 else None
     return None
 
 

@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from data_sources.events import ComplaintEvent
+from data_sources.events import DEADLINE_HORIZON, ComplaintEvent
 from data_sources.ingest.common import Rejected, Sink, run
 from data_sources.ingest.fetch import Document, SourceError, http_get, poll
 from data_sources.ingest.geo import get_geo
+from data_sources.plausible import clean_text
 from data_sources.reference import CSV_DIR, load_files
 from data_sources.settings import get_settings
 
@@ -32,6 +33,7 @@ STANDARD_FIELDS = (
 # missing mapping row would be worse than filing it under the most general category.
 FALLBACK_CATEGORY = "urban_order"
 _ID_CHARS = re.compile(r"[^A-Za-z0-9._\-]")
+MULTI_LINE_FIELDS = frozenset({"description", "status_notes"})
 
 
 def norm(text: str) -> str:
@@ -107,7 +109,9 @@ def text(item: dict, key: str) -> str | Rejected:
         return ""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return Rejected(f"{key} is not text")
-    return str(value).replace("\x00", "").strip()
+    # Real feeds carry stray control and bidi characters (copy-paste, old clients): the contract refuses them,
+    # so the adapter removes them rather than lose a citizen's report; newlines stay in the free-text fields.
+    return clean_text(str(value), multi=key in MULTI_LINE_FIELDS)
 
 
 def when(item: dict, key: str) -> datetime | None | Rejected:
@@ -174,7 +178,12 @@ class Converter:
         if len(description) > 4000:
             notes.append("description cut to 4000 characters")
             description = description[:3999] + "…"
-        title = values["service_name"] or description or f"Open311 {rid}"
+        title = " ".join((values["service_name"] or description or f"Open311 {rid}").split())
+        deadline = times["expected_datetime"]
+        if deadline is not None and not received <= deadline <= received + DEADLINE_HORIZON:
+            # The deadline is optional: one outside the contract's horizon is dropped, the report is kept.
+            notes.append("expected_datetime outside requested_datetime + 366 days → no deadline")
+            deadline = None
         event = ComplaintEvent(
             event_id=f"o311-{rid}-{ts.astimezone(UTC):%Y%m%dT%H%M%S}Z",
             ts=ts,
@@ -189,7 +198,7 @@ class Converter:
             description=description,
             received_at=received,
             agency_code=agency,
-            deadline=times["expected_datetime"],
+            deadline=deadline,
             result=(values["status_notes"][:4000] or None) if status == "closed" else None,
         )
         for note in notes:  # only once the event is valid: notes describe accepted records

@@ -58,6 +58,47 @@ def _time(body: dict, rnd: random.Random) -> tuple[bytes, str]:
     return _dump(body | {field: value}), field
 
 
+def _implausible_time(body: dict, rnd: random.Random) -> tuple[bytes, str]:
+    """Times the plausible-time contract refuses (docs/events.md, "Times"), with their reason's words."""
+    now = datetime.now(UTC)
+    shapes = [
+        ("0001-01-01T00:00:00+07:00", "before 2000-01-01"),
+        ("1970-01-01T00:00:00Z", "before 2000-01-01"),
+        ("9999-12-31T23:59:59-07:00", "ahead of the receiver's clock"),
+        ("9999-12-31T23:59:59Z", "ahead of the receiver's clock"),
+        ("2099-06-01T00:00:00+07:00", "ahead of the receiver's clock"),
+        ((now + timedelta(days=5 * 365)).isoformat(), "ahead of the receiver's clock"),
+        ((now + timedelta(minutes=30)).isoformat(), "ahead of the receiver's clock"),
+        (int(now.timestamp()), "not a number"),
+        (now.timestamp(), "not a number"),
+        (int(now.timestamp() * 1000), "not a number"),
+        (str(int(now.timestamp())), "must be iso 8601 text"),
+        (now.replace(tzinfo=None).isoformat(), "timezone"),
+    ]
+    fields = [f for f in ("ts", "received_at", "updated_at") if f in body or (f == "updated_at" and
+              body["kind"] == "camera_alert")]  # fmt: skip
+    value, fragment = rnd.choice(shapes)
+    if body["kind"] == "complaint" and rnd.random() < 0.3:  # a deadline out of its horizon
+        received = datetime.fromisoformat(body["received_at"])
+        value = rnd.choice([received + timedelta(days=800), received - timedelta(days=2)]).isoformat()
+        return _dump(body | {"deadline": value}), "is not between received_at"
+    return _dump(body | {rnd.choice(fields): value}), fragment
+
+
+# Text fields each kind has, and characters the contract refuses in them (control, bidi override/isolate).
+TEXT_FIELDS = {"camera_alert": ["plate", "person_name", "watchlist", "snapshot_url"], "traffic_reading": ["source"],
+               "hotspot": ["source"], "complaint": ["title", "description", "result"]}  # fmt: skip
+BAD_CHARS = ["\u202e", "\u202a", "\u202d", "\u2066", "\u2069", "\x00", "\x1b", "\x07", "\x7f", "\x85", "\x9b"]
+
+
+def _hostile_text(body: dict, rnd: random.Random) -> tuple[bytes, str]:
+    if body["kind"] not in TEXT_FIELDS:  # a danger level has no text: its time is what a producer can break
+        return _implausible_time(body, rnd)
+    field = rnd.choice(TEXT_FIELDS[body["kind"]])
+    char = rnd.choice(BAD_CHARS)
+    return _dump(body | {field: f"75A{char}-123.45"[:16]}), f"contains U+{ord(char):04X}"
+
+
 def _wrong_type(body: dict, rnd: random.Random) -> tuple[bytes, str]:
     choices = {
         "camera_alert": [("severity", 5), ("alert_type", ["crowding"]), ("score", "high")],
@@ -139,7 +180,7 @@ def _not_object(body: dict, rnd: random.Random) -> tuple[bytes, str]:
 
 MUTATIONS: list[Callable[[dict, random.Random], tuple[bytes, str]]] = [
     _coordinate, _time, _wrong_type, _huge, _script, _sql, _unknown_kind, _wrong_stream, _unknown_ref, _extra,
-    _missing, _out_of_range, _invalid_json, _not_object,
+    _missing, _out_of_range, _invalid_json, _not_object, _implausible_time, _hostile_text,
 ]  # fmt: skip
 
 

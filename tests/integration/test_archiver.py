@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 import psutil
 import pytest
 import redis
-from sqlalchemy import Engine, distinct, func, select
+from sqlalchemy import Engine, distinct, func, select, text
 
 from data_sources import schema
 from data_sources.archiver import ARCHIVER, NO_DATA, PROJECTOR, Archiver, group_backlog
@@ -155,7 +155,8 @@ def test_arc002_malformed_entries_dead_lettered_with_reason(
         ("camera", to_json(camera.model_copy(update={"camera_id": "CAM-NOPE"})).encode(), "unknown camera_id"),
         ("fire", hotspot_nan, "lat"),
         ("traffic", _traffic(refs, event_id="naive", ts="2026-01-01T00:00:00"), "timezone"),
-        ("camera", nul_plate, "rejected by PostgreSQL"),
+        # NUL, which PostgreSQL text cannot hold, is refused by the contract itself (no control characters).
+        ("camera", nul_plate, "U+0000"),
         # The fast path validates a one-kind stream with its model: "kind" must still be sent, refs still known.
         ("traffic", _traffic(refs, event_id="no-kind", kind=None), "discriminator"),
         ("traffic", _traffic(refs, event_id="no-seg", segment_id="SEG-NOPE"), "unknown segment_id"),
@@ -185,8 +186,8 @@ def test_arc002_malformed_entries_dead_lettered_with_reason(
     counts = {s.decode(): int(n) for s, n in rds.hgetall(rkeys.dead_letter_counts).items()}
     assert counts == dict(Counter([s for s, _, _ in bad] + ["complaint"]))
     assert arc.archive.dead_letters == len(bad) + 1
-    # The projector only counts: the NUL plate is valid by contract, only PostgreSQL refuses it.
-    assert arc.project.invalid == len(bad) and arc.project.applied == len(good) + 1
+    # The projector only counts; it refuses exactly what the archiver dead-letters for the contract.
+    assert arc.project.invalid == len(bad) + 1 and arc.project.applied == len(good)
     assert drained(rds, rkeys, ARCHIVER, PROJECTOR)
 
 
@@ -392,11 +393,19 @@ def test_arc009_one_table_batches_refused_or_replayed(live_env, clean_facts, eng
     publish(rds, traffic[60:], k=rkeys)  # 60 stored ids, then new ones, one stream only
     arc.drain([ARCHIVER])
     cameras = [e for e in sample_events(refs, 200, tag="t2") if e.kind == "camera_alert"]
-    nul = to_json(cameras[0].model_copy(update={"event_id": "t2-nul", "plate": "43A\x0012345"})).encode()
-    publish(rds, cameras[:10], k=rkeys)
-    nul_id = publish_raw(rds, "camera", [nul], k=rkeys)[0]
-    publish(rds, cameras[10:], k=rkeys)
-    arc.drain([ARCHIVER])
+    # A value the contract accepts but PostgreSQL refuses (the contract now refuses NUL, the old vehicle):
+    # a CHECK added for this test only.
+    refused = to_json(cameras[0].model_copy(update={"event_id": "t2-nul", "plate": "43A-REFUSED"})).encode()
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE camera_alerts ADD CONSTRAINT t_arc009 CHECK (plate <> '43A-REFUSED')"))
+    try:
+        publish(rds, cameras[:10], k=rkeys)
+        nul_id = publish_raw(rds, "camera", [refused], k=rkeys)[0]
+        publish(rds, cameras[10:], k=rkeys)
+        arc.drain([ARCHIVER])
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE camera_alerts DROP CONSTRAINT t_arc009"))
 
     assert fact_counts(engine) == expected_counts(traffic + cameras)
     letters = rds.xrange(rkeys.stream("deadletter"))
