@@ -18,6 +18,9 @@ STATES = ("ok", "quiet", "late", "down", "loading")
 HEALTHY = frozenset({"ok", "quiet", "loading"})
 # A progress record not updated for this long belongs to a backfill that died: history is no longer "loading".
 PROGRESS_STALE_SECONDS = 300.0
+# After the backfill ends, the live feed starts (manage.py run): a few seconds in which no producer has reported
+# yet. Still "loading" then, rather than a flash of every source down.
+PROGRESS_SETTLE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -95,10 +98,11 @@ def judge(*, data_at: float | None, reports: list[dict], rule: Rule, now: float,
 
 def loading(progress: dict | None, now: float) -> dict | None:
     """The history load in progress ({phase, percent, started}), or None when none runs (or it died)."""
-    if not progress or progress.get("phase") == "done":
+    if not progress:
         return None
     updated = progress.get("updated")
-    if not isinstance(updated, int | float) or now - updated > PROGRESS_STALE_SECONDS:
+    limit = PROGRESS_SETTLE_SECONDS if progress.get("phase") == "done" else PROGRESS_STALE_SECONDS
+    if not isinstance(updated, int | float) or now - updated > limit:
         return None
     done, total = progress.get("done") or 0, progress.get("total") or 0
     percent = max(0.0, min(100.0, 100.0 * done / total)) if total else 0.0

@@ -83,8 +83,8 @@ def banner(*, redis_ok: bool, states: dict[str, str], loading: dict | None, lang
         names = stale_streams(states, state)
         if names:
             lines.append(html.Div(t(f"banner.sources_{state}", lang, streams=", ".join(names_in(names, lang)))))
-    if lines:
-        return lines, "wall-banner banner-stale"
+    if lines:  # a source down is red, data only late is amber
+        return lines, "wall-banner banner-stale" + (" banner-source-down" if stale_streams(states, "down") else "")
     if loading is not None:
         return [html.Div(t("health.loading", lang, pct=f"{loading['percent']:.0f}"))], "wall-banner banner-loading"
     return [], "wall-banner hidden"

@@ -140,7 +140,7 @@ def test_sh005_a_source_the_adapter_cannot_reach_is_down_on_the_wall_and_in_heal
     liveness.forget(rds, "fire", "test", k=rkeys)
     assert auth_client(None).get("/healthz").get_json() == {"status": "degraded", "degraded": ["fire"]}
     data, children, class_name = wall_health(1, {"lang": "en"})
-    assert data["states"]["fire"] == "down" and class_name == "wall-banner banner-stale"
+    assert data["states"]["fire"] == "down" and class_name == "wall-banner banner-stale banner-source-down"
     assert "Source down: Forest fire." in str(children)
 
 
@@ -195,6 +195,8 @@ def test_sh007_while_the_first_backfill_runs_everything_says_history_is_loading(
     assert "Loading history (30 %)" in str(children)
 
     liveness.write_progress(rds, phase="done", done=10, total=10, started=time.time() - 90, k=rkeys)
+    assert auth_client(None).get("/healthz").get_json()["status"] == "loading"  # the feed is starting
+    rds.hset(liveness.progress_key(rkeys), "updated", time.time() - 60)  # ... and had its time to report
     assert auth_client(None).get("/healthz").get_json() == {
         "status": "degraded",
         "degraded": list(STREAMS),

@@ -65,7 +65,9 @@ def test_fr006_while_history_loads_down_and_late_read_loading_and_healthy_states
 def test_fr007_progress_is_loading_until_done_or_until_the_backfill_died():
     running = {"phase": "history", "done": 8, "total": 33, "started": NOW - 60, "updated": NOW - 5}
     assert f.loading(running, NOW) == {"phase": "history", "percent": 24.2, "started": NOW - 60}
-    assert f.loading({**running, "phase": "done"}, NOW) is None
+    # Done: loading for the few seconds the live feed needs to start and report, then not.
+    assert f.loading({**running, "phase": "done", "done": 33}, NOW)["percent"] == 100.0
+    assert f.loading({**running, "phase": "done", "updated": NOW - f.PROGRESS_SETTLE_SECONDS - 1}, NOW) is None
     assert f.loading({**running, "updated": NOW - f.PROGRESS_STALE_SECONDS - 1}, NOW) is None
     assert f.loading(None, NOW) is None
     assert f.loading({**running, "total": 0}, NOW)["percent"] == 0.0

@@ -188,7 +188,7 @@ def test_banner_names_sources_down_or_late_never_quiet_ones():
     states = {"camera": "quiet", "traffic": "late", "fire": "down", "complaint": "ok"}
     assert wk.stale_streams(states, "down") == ["fire"] and wk.stale_streams(states, "late") == ["traffic"]
     children, cls = wk.banner(redis_ok=True, states=states, loading=None, lang="en")
-    assert cls == "wall-banner banner-stale"
+    assert cls == "wall-banner banner-stale banner-source-down"
     assert [c.children for c in children] == [
         "Source down: Forest fire.",
         "Data late for its expected cadence: Traffic.",
