@@ -118,7 +118,15 @@
   }
 
   function limits(key) {
-    return S.cfg.ages[key] || [S.cfg.warn, S.cfg.alarm];
+    return S.cfg.ages[key];
+  }
+
+  // A stream's (and its map layer's) state is judged on the server from its data time, its cadence and its
+  // producers' liveness (data_sources.freshness): age alone cannot tell a quiet source from a dead one.
+  function streamState(key) {
+    var name = key.indexOf("stream:") === 0 ? key.slice(7) : key.indexOf("layer:") === 0 ? key.slice(6) : null;
+    if (name === null) { return null; }
+    return (S.states && S.states[name]) || "none";
   }
 
   function clockText(epoch) {
@@ -128,9 +136,9 @@
   function render() {
     var t = now();
     document.querySelectorAll("[data-age]").forEach(function (el) {
-      var at = stampFor(el.getAttribute("data-age")), lim = limits(el.getAttribute("data-age"));
+      var key = el.getAttribute("data-age"), at = stampFor(key), lim = limits(key), judged = streamState(key);
       var age = at === null || at === undefined ? null : Math.max(0, t - at);
-      var state = age === null ? "none" : age >= lim[1] ? "alarm" : age >= lim[0] ? "warn" : "ok";
+      var state = judged !== null ? judged : age === null ? "none" : age >= lim[1] ? "alarm" : age >= lim[0] ? "warn" : "ok";
       el.textContent = age === null ? S.cfg.fmt.none : fill(S.cfg.fmt.ago, {t: ageText(age)});
       el.setAttribute("data-state", state);
       var cell = el.closest("[data-stream]");
@@ -242,6 +250,7 @@
       S.skew = h.now - Date.now() / 1000;
       S.healthAt = Date.now() / 1000;
       if (h.streams) { S.streams = h.streams; }  // Redis down: keep the last known times, they keep ageing
+      if (h.states) { S.states = h.states; }
       if (S.cfg) { render(); }
     },
     noteKpi: function (at) { if (at) { S.kpiAt = at; } },

@@ -1,4 +1,4 @@
-"""Plain HTTP routes next to Dash: /healthz and the language switch."""
+"""Plain HTTP routes next to Dash: /healthz, /livez and /readyz, and the language switch."""
 
 from __future__ import annotations
 
@@ -20,13 +20,33 @@ def register(server: Flask) -> None:
 
     @server.get("/healthz")
     def healthz():
-        """JSON status (503 when a server is down); servers, streams and history only for officers and admins."""
+        """JSON status: 503 only when the live path (Redis) is down; `degraded` names the parts that are not well.
+
+        Servers, streams and history in detail only for officers and admins (docs/operations.md "Health").
+        """
         body = health.report()
         code = 503 if body["status"] == "down" else 200
         principal = current_principal()
         if principal is None or principal.role not in DETAILED_HEALTH_ROLES:
-            return jsonify(status=body["status"]), code
+            summary = {"status": body["status"], "degraded": body["degraded"]}
+            if body["loading"]:
+                summary["loading"] = {"percent": body["loading"]["percent"]}
+            return jsonify(summary), code
         return jsonify(body), code
+
+    @server.get("/livez")
+    def livez():
+        """Liveness for a load balancer or supervisor: the process answers. No server is asked."""
+        return jsonify(status="alive"), 200
+
+    @server.get("/readyz")
+    def readyz():
+        """Readiness: 200 when this process can serve the live path (Redis answers), else 503.
+
+        PostgreSQL is not part of it: without history the walls still work, so a wall must not be taken out.
+        """
+        ok, _ = health.ready()
+        return jsonify(status="ready" if ok else "unavailable", redis=ok), (200 if ok else 503)
 
     @server.get("/lang/<lang>")
     def set_language(lang: str):

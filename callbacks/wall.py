@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import redis
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, no_update
 
-from data_sources import live, wall_history
+from data_sources import live, liveness, wall_history
 from data_sources.connections import get_redis
 from data_sources.settings import get_settings
 from ui import ids
@@ -136,18 +136,18 @@ def pull(wake: dict | int | None, cursor: dict | None, config: dict | None) -> t
     State(ids.WALL_OPTIONS, "data"),
 )
 def health(_tick: int | None, config: dict | None) -> tuple:
-    """Newest-event time per stream, and the banner: Redis unreachable, or streams silent past the alarm."""
+    """Per stream its state (ok, quiet, late, down, loading) and newest event time; the banner from them."""
     lang, _ = _options(config)
-    alarm = get_settings().stale_alarm_seconds
     now = time.time()
     try:
-        ages = live.shared_stream_ages(prefix=get_settings().redis_prefix)
+        snap = liveness.shared_snapshot(prefix=get_settings().redis_prefix)
     except redis.RedisError:  # the outage is the answer: the banner says so and the page keeps its picture
-        children, class_name = wk.banner(redis_ok=False, stale=[], alarm_seconds=alarm, lang=lang)
-        return {"now": now, "redis": False, "streams": None}, children, class_name
-    stale = wk.stale_streams(ages, now=now, alarm_seconds=alarm)
-    children, class_name = wk.banner(redis_ok=True, stale=stale, alarm_seconds=alarm, lang=lang)
-    return {"now": now, "redis": True, "streams": ages}, children, class_name
+        children, class_name = wk.banner(redis_ok=False, states={}, loading=None, lang=lang)
+        return {"now": now, "redis": False, "streams": None, "states": None}, children, class_name
+    states = {name: s["state"] for name, s in snap["streams"].items()}
+    children, class_name = wk.banner(redis_ok=True, states=states, loading=snap["loading"], lang=lang)
+    times = {name: s["data_at"] for name, s in snap["streams"].items()}
+    return {"now": now, "redis": True, "streams": times, "states": states}, children, class_name
 
 
 @callback(

@@ -1,4 +1,4 @@
-"""Health of the data plane: Redis and PostgreSQL reachability, stream freshness, history depth."""
+"""Health of the data plane: Redis and PostgreSQL reachability, per-source health (data.liveness), history depth."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ import time
 
 from sqlalchemy import text
 
-from data_sources import db, state, streams
+from data_sources import db, freshness, liveness, state, streams
 from data_sources.cache import HISTORY_TIMEOUT, cache
 from data_sources.connections import get_engine, get_redis
 from data_sources.events import STREAMS
 from data_sources.live import Shared
-from data_sources.settings import get_settings
 
 
 def _timed(fn):
@@ -24,18 +23,22 @@ def _timed(fn):
 
 
 def check_redis() -> dict:
-    """Ping Redis; with it, per-stream length and newest-event age, and current-state sizes."""
+    """Ping Redis; with it, per stream its length and source health (state, data age, liveness), and state sizes.
+
+    `age_seconds` is the newest entry's arrival; freshness is judged on `data_age_seconds` (the events' own
+    time) and the producers' liveness reports, so a re-sent old event cannot keep a dead source looking alive.
+    """
     r = get_redis()
     ok, _, latency, error = _timed(r.ping)
-    out: dict = {"ok": ok, "latency_ms": latency, "error": error, "streams": {}, "state": {}}
+    out: dict = {"ok": ok, "latency_ms": latency, "error": error, "streams": {}, "state": {}, "loading": None}
     if ok:
-        ok2, stats, _, error2 = _timed(lambda: streams.stream_stats(r))
+        ok2, stats, _, error2 = _timed(lambda: (streams.stream_stats(r), liveness.snapshot(r)))
         if ok2:
-            warn = get_settings().stale_warn_seconds
-            for name, s in stats.items():
-                age = s["age_seconds"]
-                s["fresh"] = age is not None and age < warn if name in STREAMS else None
+            stats, snap = stats
+            for name in STREAMS:
+                stats[name].update(snap["streams"][name])
             out["streams"] = stats
+            out["loading"] = snap["loading"]
             out["state"] = state.state_sizes(r)
         else:
             out.update(ok=False, error=error2)
@@ -81,12 +84,28 @@ def servers_up() -> dict[str, bool]:
 
 
 def report(*, with_history: bool = True) -> dict:
-    """The /healthz document: overall status plus both servers' details."""
+    """The /healthz document: overall status, the degraded parts, the history load and both servers' details.
+
+    `down` only when Redis (the live path every wall needs) fails; PostgreSQL down or a stream down or late is
+    `degraded` (the walls work on); `loading` while the first history load runs.
+    """
     redis_part = check_redis()
     pg_part = check_postgres(with_history=with_history)
-    fresh = all(redis_part["streams"].get(name, {}).get("fresh") for name in STREAMS)
-    if redis_part["ok"] and pg_part["ok"]:
-        status = "ok" if fresh else "stale"
-    else:
-        status = "down"
-    return {"status": status, "checked_at": time.time(), "redis": redis_part, "postgres": pg_part}
+    streams_ = {name: redis_part["streams"].get(name, {}) for name in STREAMS}
+    status, degraded = freshness.overall(
+        redis_ok=redis_part["ok"], postgres_ok=pg_part["ok"], streams=streams_, load=redis_part["loading"]
+    )
+    return {
+        "status": status,
+        "degraded": degraded,
+        "loading": redis_part["loading"],
+        "checked_at": time.time(),
+        "redis": redis_part,
+        "postgres": pg_part,
+    }
+
+
+def ready() -> tuple[bool, str | None]:
+    """Whether this process can serve the live path (Redis answers): the load balancer's readiness."""
+    ok, _, _, error = _timed(get_redis().ping)
+    return ok, error

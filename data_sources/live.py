@@ -299,19 +299,6 @@ def wait_for_change(
     return changed, {**last, **{name: newest[name] for name in changed}}
 
 
-def stream_ages(r: redis.Redis, *, k: Keys | None = None) -> dict[str, float | None]:
-    """Epoch seconds of each stream's newest entry (Redis arrival time), None when the stream is empty."""
-    return {name: (id_key(i)[0] / 1000 if i != "0" else None) for name, i in cursor_now(r, k=k).items()}
-
-
-_AGES = Shared(size=8, wait_s=2.0)
-
-
-def shared_stream_ages(*, prefix: str) -> dict[str, float | None]:
-    """`stream_ages` read at most twice a second per worker: a hundred walls ask every 2 s for the same ids."""
-    return _AGES.get((prefix, int(time.monotonic() * 2)), lambda: stream_ages(get_redis(), k=Keys(prefix)))
-
-
 # Figures on the KPI tiles may be this old; also how long one decoded current state serves every wall.
 STATE_SECONDS = 4
 _STATES: OrderedDict[str, tuple[float, dict]] = OrderedDict()

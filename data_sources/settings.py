@@ -37,8 +37,6 @@ class Settings(BaseSettings):
     feed_seed: int = 20251123
     feed_rate: float = 1.0
     feed_accel: float = 1.0
-    stale_warn_seconds: float = 10.0
-    stale_alarm_seconds: float = 60.0
     # Sign-in and sessions (see README "Sign-in and roles").
     session_idle_hours: float = 12.0
     # A signed-in user signs in again at least this often, however busy the tab.
@@ -84,6 +82,21 @@ class Settings(BaseSettings):
     seen_ttl_seconds: int = Field(default=6 * 3600, ge=600)
     # How long ingest remembers published event ids, so a re-ingested file or an overlapping poll adds nothing.
     ingest_seen_days: float = 30.0
+
+    # ---- Source health (docs/operations.md "Source health"): the expected cadence of each stream, in seconds.
+    # Data older than its cadence, from a source that should have spoken, reads "late"; 0 means the source speaks
+    # only when something happens and is never late (AI cameras alert only on a detection).
+    cadence_camera_seconds: float = Field(default=0.0, ge=0)
+    # Flow readings come every 1-5 min per segment while polled: two missed 5-minute polls are late.
+    cadence_traffic_seconds: float = Field(default=600.0, ge=0)
+    # Danger bulletins are daily (FIRMS rows only when something burns): a day and a half without either is late.
+    cadence_fire_seconds: float = Field(default=36 * 3600.0, ge=0)
+    # About one report every 18 min by day; between 00:00 and 07:30 only urgent ones, so a night can be silent.
+    cadence_complaint_seconds: float = Field(default=8 * 3600.0, ge=0)
+    # Newest data younger than this reads "ok"; older (and not late) "quiet", which is healthy too.
+    liveness_recent_seconds: float = Field(default=300.0, gt=0)
+    # How long a one-shot file ingest (`python -m data_sources.ingest firms fires.csv`) vouches for its source.
+    liveness_file_seconds: float = Field(default=86400.0, gt=0)
 
 
 @lru_cache(maxsize=1)

@@ -25,7 +25,6 @@ EMPTY_LIVE = {"traffic": {}, "fire": {}, "cameras": {}, "hotspots": {}, "complai
 
 def js_config(cfg: dict, lang: str) -> dict:
     """What assets/wall.js needs: ids, the push URL, thresholds, view classes and titles, and its strings."""
-    settings = get_settings()
     return {
         **cfg,
         "wake": ids.WALL_WAKE,
@@ -36,8 +35,6 @@ def js_config(cfg: dict, lang: str) -> dict:
         "cursor": ids.WALL_CURSOR,
         # The page's language and ticker length: the stream's ready-made updates are rendered for them.
         "push": dash.get_relative_path("/wall/push") + "?" + urlencode({"lang": lang, "ticker": cfg["ticker"]}),
-        "warn": settings.stale_warn_seconds,
-        "alarm": settings.stale_alarm_seconds,
         "hotspot_hours": wc.HOTSPOT_AGE_HOURS,
         "ages": {"kpi": wc.KPI_AGE, "spark": wc.SPARK_AGE, "link": wc.LINK_AGE},
         "classes": {

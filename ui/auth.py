@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 # Reachable without signing in. /healthz answers anonymous callers with its summary status only.
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/healthz", "/favicon.ico", "/_favicon.ico"})
+# Load-balancer probes (callbacks/routes.py): status words only, no data.
+PUBLIC_PATHS |= {"/livez", "/readyz"}
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/lang/")
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DEFAULT_SECRET = "dev-only-change-me"

@@ -27,10 +27,6 @@ CATALOG: dict[str, dict[str, str]] = {
         "vi": "Mất kết nối PostgreSQL: không xem được dữ liệu lịch sử; dữ liệu trực tiếp vẫn chạy.",
         "en": "PostgreSQL unreachable: history is unavailable; live data continues.",
     },
-    "banner.stale": {
-        "vi": "Dữ liệu cũ: luồng {streams} không có sự kiện mới hơn {seconds} giây.",
-        "en": "Stale data: stream {streams} has had no new event for over {seconds} s.",
-    },
     "home.heading": {"vi": "Tình trạng nguồn dữ liệu", "en": "Data source status"},
     "home.intro": {
         "vi": "Bốn luồng dữ liệu trực tiếp từ Redis và lịch sử trong PostgreSQL.",
@@ -53,7 +49,6 @@ CATALOG: dict[str, dict[str, str]] = {
     "home.now.complaint": {"vi": "Phản ánh đang xử lý: {n}", "en": "Open reports: {n}"},
     "home.deadletter": {"vi": "Sự kiện lỗi (hàng chờ lỗi): {n}", "en": "Rejected events (dead letter): {n}"},
     "status.ok": {"vi": "Bình thường", "en": "OK"},
-    "status.stale": {"vi": "Chậm", "en": "Stale"},
     "status.down": {"vi": "Mất kết nối", "en": "Down"},
     "status.checked": {"vi": "Cập nhật lúc {t}", "en": "Checked at {t}"},
     # Sign-in, roles and access (ui/auth.py, ui/signin_page.py)
@@ -189,12 +184,40 @@ CATALOG: dict[str, dict[str, str]] = {
     "wall.category.security": {"vi": "An ninh", "en": "Security"},
     "wall.category.traffic": {"vi": "Giao thông", "en": "Traffic"},
     "wall.health.ok": {"vi": "Bình thường", "en": "OK"},
-    "wall.health.warn": {"vi": "Chậm", "en": "Stale"},
-    "wall.health.alarm": {"vi": "Mất tín hiệu", "en": "No signal"},
     "wall.health.none": {"vi": "Chưa có dữ liệu", "en": "No data yet"},
     "wall.health.last": {"vi": "lúc", "en": "at"},
     "wall.spark": {"vi": "{name}: 60 phút qua", "en": "{name}: last 60 min"},
 }
+# ---- Source health (data_sources.freshness): down / late / quiet / ok / loading, on the overview and the wall.
+CATALOG.update(
+    {
+        "status.quiet": {"vi": "Yên tĩnh", "en": "Quiet"},
+        "status.late": {"vi": "Trễ chu kỳ", "en": "Late"},
+        "status.loading": {"vi": "Đang nạp lịch sử", "en": "Loading history"},
+        "wall.health.quiet": {"vi": "Yên tĩnh", "en": "Quiet"},
+        "wall.health.late": {"vi": "Trễ chu kỳ", "en": "Late"},
+        "wall.health.down": {"vi": "Mất tín hiệu", "en": "Source down"},
+        "wall.health.loading": {"vi": "Đang nạp lịch sử", "en": "Loading history"},
+        "banner.sources_down": {"vi": "Mất tín hiệu nguồn: {streams}.", "en": "Source down: {streams}."},
+        "banner.sources_late": {
+            "vi": "Dữ liệu trễ so với chu kỳ dự kiến: {streams}.",
+            "en": "Data late for its expected cadence: {streams}.",
+        },
+        "health.loading": {
+            "vi": "Đang nạp dữ liệu lịch sử ({pct} %): nguồn trực tiếp bắt đầu khi nạp xong.",
+            "en": "Loading history ({pct} %): the live sources start once it is loaded.",
+        },
+        "home.history_loading": {"vi": "đang nạp ({pct} %)", "en": "loading ({pct} %)"},
+        "home.liveness.alive": {"vi": "Nguồn báo đang hoạt động", "en": "Source reports itself alive"},
+        "home.liveness.down": {"vi": "Nguồn báo không kết nối được", "en": "Source reports it cannot connect"},
+        "home.liveness.expired": {"vi": "Nguồn đã ngừng báo hoạt động", "en": "Source stopped reporting"},
+        "home.liveness.unreported": {"vi": "Nguồn không báo trạng thái", "en": "Source does not report liveness"},
+        "home.cadence": {"vi": "Chu kỳ dự kiến: {t}", "en": "Expected every {t}"},
+        "home.cadence_none": {"vi": "Chỉ khi có sự kiện", "en": "Only when something happens"},
+        "home.minutes": {"vi": "{n} phút", "en": "{n} min"},
+        "home.hours": {"vi": "{n} giờ", "en": "{n} h"},
+    }
+)
 # The drill-down pages keep their (many) strings in their own module.
 CATALOG.update(DRILL)
 CATALOG.update(CONSOLE)

@@ -30,7 +30,8 @@ DEADLINE_COLOURS = ["#2c7bb6", "#fdae61", "#d7191c"]  # on time, due within 24 h
 HOTSPOT_AGE_HOURS = [6, 24, 48]  # newest class first; colours are FIRE_COLOURS[4], [3] and [1]
 NO_DATA_COLOUR = "#56687a"
 
-# Freshness thresholds in seconds (warn, alarm) of the panels that are not streams (those use settings).
+# Freshness thresholds in seconds (warn, alarm) of the panels that are not streams (streams and their layers
+# show the state data_sources.freshness judged: cadence and liveness, not age alone).
 KPI_AGE = (15, 60)  # KPI tiles refresh every 5 s
 SPARK_AGE = (180, 600)  # sparklines refresh every minute from history cached for a minute
 LINK_AGE = (12, 30)  # the push channel pings every 4 s

@@ -71,18 +71,29 @@ def sparkline(values: list[float | None], label: str) -> svg.Svg:
     )
 
 
-def banner(*, redis_ok: bool, stale: list[str], alarm_seconds: float, lang: str) -> tuple[list, str]:
-    """The wall banner: Redis unreachable (red), or streams silent past the alarm threshold (amber)."""
+def banner(*, redis_ok: bool, states: dict[str, str], loading: dict | None, lang: str) -> tuple[list, str]:
+    """The wall banner: Redis unreachable (red); sources down or late for their cadence (amber); history loading.
+
+    A quiet source (alive, nothing new) is healthy and never named here (data_sources.freshness).
+    """
     if not redis_ok:
         return [html.Div(t("wall.banner.redis_down", lang))], "wall-banner banner-down"
-    if stale:
-        names = ", ".join(t(f"domain.{name}", lang) for name in stale)
-        return [
-            html.Div(t("banner.stale", lang, streams=names, seconds=f"{alarm_seconds:.0f}"))
-        ], "wall-banner banner-stale"
+    lines = []
+    for state in ("down", "late"):
+        names = stale_streams(states, state)
+        if names:
+            lines.append(html.Div(t(f"banner.sources_{state}", lang, streams=", ".join(names_in(names, lang)))))
+    if lines:  # a source down is red, data only late is amber
+        return lines, "wall-banner banner-stale" + (" banner-source-down" if stale_streams(states, "down") else "")
+    if loading is not None:
+        return [html.Div(t("health.loading", lang, pct=f"{loading['percent']:.0f}"))], "wall-banner banner-loading"
     return [], "wall-banner hidden"
 
 
-def stale_streams(ages: dict[str, float | None], *, now: float, alarm_seconds: float) -> list[str]:
-    """Streams whose newest event is older than the alarm threshold (or that never had one)."""
-    return [name for name, at in ages.items() if at is None or now - at >= alarm_seconds]
+def stale_streams(states: dict[str, str], state: str) -> list[str]:
+    """Streams in `state` ("down" or "late"), in the streams' order."""
+    return [name for name, s in states.items() if s == state]
+
+
+def names_in(streams: list[str], lang: str) -> list[str]:
+    return [t(f"domain.{name}", lang) for name in streams]

@@ -227,7 +227,7 @@ def ticker(lang: str) -> html.Section:
 
 
 def health_strip(lang: str) -> html.Footer:
-    """Per stream: state, newest-event age and its time; assets/wall.js colours each cell by the thresholds."""
+    """Per stream: state, newest-event age and its time; assets/wall.js shows the state the server judged."""
     cells = []
     for name in STREAMS:
         states = [html.Span(t(f"wall.health.{s}", lang), className=f"hs-state hs-{s}") for s in HEALTH_STATES]
@@ -251,7 +251,8 @@ def health_strip(lang: str) -> html.Footer:
     return html.Footer(cells, className="wall-health")
 
 
-HEALTH_STATES = ("ok", "warn", "alarm", "none")
+# data_sources.freshness.STATES, and "none" until the first health answer.
+HEALTH_STATES = ("ok", "quiet", "late", "down", "loading", "none")
 
 
 def intervals(rotate: int) -> list:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from itertools import repeat
@@ -12,7 +14,7 @@ import numpy as np
 import redis
 from sqlalchemy import Engine, text
 
-from data_sources import facts, schema
+from data_sources import facts, liveness, schema
 from data_sources.demo import load_world
 from data_sources.demo import model as m
 from data_sources.events import CLOSED_STATUSES
@@ -96,6 +98,13 @@ def rollup_rows(rows: list[tuple]) -> list[tuple]:
     return [(sid, ts, unit, 1, speed, speed, level, level) for _, ts, sid, unit, speed, _, level, _, _ in rows]
 
 
+def _progress(r: redis.Redis, phase: str, done: int, total: int, started: float) -> None:
+    # The overview, the wall and /healthz say "history loading (x %)" from this; a Redis hiccup must not stop
+    # the load for its sake (the state written at the end needs Redis and fails loudly on its own).
+    with contextlib.suppress(redis.RedisError):
+        liveness.write_progress(r, phase=phase, done=done, total=total, started=started)
+
+
 def backfill(
     engine: Engine, r: redis.Redis, *, days: int, end: datetime | None = None, seed: int | None = None
 ) -> dict[str, int]:
@@ -105,7 +114,8 @@ def backfill(
     start = end - timedelta(days=days)
     world, refs = load_world(), facts.Refs.from_files()
     latest, counts = _Latest(end), Counter()
-    t0 = perf_counter()
+    t0, started = perf_counter(), time.time()
+    _progress(r, "history", 0, days + 1, started)
     log.info("backfill %d days %s .. %s (seed %d)", days, start.isoformat(timespec="seconds"), end.isoformat(), seed)
     chunk, day = start, 0
     while chunk < end:
@@ -131,6 +141,7 @@ def backfill(
             day, days, f"{chunk.astimezone(m.LOCAL):%Y-%m-%d %H:%M}", len(rows), len(events), perf_counter() - t0,
         )  # fmt: skip
         chunk = stop
+        _progress(r, "history", day, days + 1, started)  # the last step (ANALYZE, current state) counts as one
     t1 = perf_counter()
     with engine.begin() as conn:
         for table in (*schema.FACT_TABLES.values(), schema.complaints, schema.traffic_5min):
@@ -138,6 +149,7 @@ def backfill(
     log.info("ANALYZE %.1f s", perf_counter() - t1)
     state = [*latest.events(), *m.traffic_readings(world, seed, end - timedelta(seconds=m.STEP), end)]
     StateWriter(r).apply(state)
+    _progress(r, "done", days + 1, days + 1, started)
     still_open = sum(1 for e in state if e.kind == "complaint" and e.status not in CLOSED_STATUSES)
     log.info("redis state: %d events, %d open complaints; total %.1f s", len(state), still_open, perf_counter() - t0)
     return dict(counts)

@@ -1,4 +1,7 @@
-"""Live demo feed: publishes model events to the Redis streams in real time and keeps every stream fresh.
+"""Live demo feed: publishes model events to the Redis streams in real time and reports itself alive apart.
+
+It never re-sends an event to look alive: a stream with nothing to say stays silent, and the feed's liveness
+goes to data_sources.liveness every few seconds, as a real adapter's does.
 
 Event `ts` is always wall-clock time. `accel` only speeds up the *pattern* clock (rush hours, night,
 evening crowds) that shapes what is generated and how often; `rate` multiplies volumes. Complaint
@@ -8,6 +11,7 @@ pure model says (which is also how backfilled complaints found open in Redis kee
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import logging
@@ -19,6 +23,7 @@ import numpy as np
 import redis
 
 from data_sources import events as ev
+from data_sources import liveness
 from data_sources.demo import load_world
 from data_sources.demo import model as m
 from data_sources.state import read_hash
@@ -27,7 +32,10 @@ from data_sources.streams import publish
 log = logging.getLogger("demo.live")
 
 TICK = 0.2  # seconds between generation steps
-HEARTBEAT = 4.0  # a stream quiet this long gets its latest event re-published (same event_id)
+# The feed says it is alive this often, and each report counts this long: a stopped feed reads down within it.
+ALIVE_EVERY, ALIVE_TTL = 5.0, 20.0
+# Rangers publish the danger forecast daily: an unchanged level is published again as that day's new bulletin.
+BULLETIN_SECONDS = 86_400
 _BUFFER = 20_000  # events kept while Redis is down (oldest dropped first)
 
 
@@ -48,11 +56,8 @@ class LiveFeed:
             self.seg_cams.setdefault(j, []).append(cam)
         self.schedule: list[tuple[float, int, object]] = []
         self.seq = itertools.count()
-        self.latest: dict[str, object] = {}  # stream -> newest event published there
         self.fire: dict[str, ev.FireDanger] = {}  # unit -> its current danger event
-        self.fire_turn = itertools.cycle(self.world.a["forest_units"])
-        # Heartbeats follow generation, not delivery; starting "overdue" makes every stream speak at once.
-        self.last_gen = dict.fromkeys(ev.STREAMS, self.t0 - HEARTBEAT)
+        self.alive_at = -ALIVE_EVERY  # monotonic time of the last liveness report
         self.buffer: deque = deque(maxlen=_BUFFER)
         self.retry_at, self.backoff, self.outage_since = 0.0, 0.0, None
         self.counts: Counter = Counter()
@@ -81,9 +86,6 @@ class LiveFeed:
             self._resume_complaint(snap)
         for unit, raw in fire.items():
             self.fire[unit] = ev.FireDanger.model_validate(raw)
-        if cameras:
-            newest = max(cameras.values(), key=lambda c: c["ts"])
-            self.latest["camera"] = ev.CameraAlert.model_validate(newest)
         log.info("resumed %d open complaints, %d fire levels, %d cameras", self.resumed, len(fire), len(cameras))
 
     def _resume_complaint(self, snap: dict) -> None:
@@ -95,7 +97,6 @@ class LiveFeed:
         for step in steps:
             if step.ts > current.ts:
                 self._later(step)
-        self.latest.setdefault("complaint", current)
         self.resumed += 1
 
     def _later(self, event) -> None:
@@ -105,11 +106,7 @@ class LiveFeed:
 
     def tick(self, now: float, dt: float) -> list:
         p = self.pattern(now)
-        out = [*self._due(now), *self._traffic(now, p), *self._poisson(now, p, dt), *self._fire_levels(now, p)]
-        out += self._heartbeats(now, {ev.KIND_STREAM[e.kind] for e in out})
-        for e in out:
-            self.last_gen[ev.KIND_STREAM[e.kind]] = now
-        return out
+        return [*self._due(now), *self._traffic(now, p), *self._poisson(now, p, dt), *self._fire_levels(now, p)]
 
     def _due(self, now: float) -> list:
         out = []
@@ -161,33 +158,10 @@ class LiveFeed:
     def _fire_levels(self, now: float, p: float) -> list:
         out = []
         for unit, level in m.danger_at(self.world, self.seed, p).items():
-            if unit not in self.fire or self.fire[unit].level != level:
+            old = self.fire.get(unit)
+            if old is None or old.level != level or now - old.ts.timestamp() >= BULLETIN_SECONDS:
                 event = ev.FireDanger(event_id=f"fd-{unit}-{int(now)}", ts=m.to_dt(now), unit_code=unit, level=level)
                 self.fire[unit] = event
-                out.append(event)
-        return out
-
-    def _heartbeats(self, now: float, busy: set[str]) -> list:
-        """Re-publish, unchanged, the latest event of a stream that has been quiet for HEARTBEAT seconds.
-
-        Same event_id and ts: the archiver and the current state ignore it (idempotent by contract), while
-        the stream shows it is alive. Live lists should de-duplicate by event_id.
-        """
-        out = []
-        for stream in ev.STREAMS:
-            if stream in busy or now - self.last_gen[stream] < HEARTBEAT:
-                continue
-            event = self.fire.get(next(self.fire_turn)) if stream == "fire" else self.latest.get(stream)
-            if event is None and stream == "camera":  # nothing seen yet: a camera reports in
-                cam = self.world.cameras[int(self.rng.integers(len(self.world.cameras)))]["camera_id"]
-                event = ev.CameraAlert(
-                    event_id=f"ca-{cam}-{int(now)}-on", ts=m.to_dt(now), camera_id=cam, alert_type="camera_online",
-                    severity="low",
-                )  # fmt: skip
-            if event is None and stream == "complaint":  # nothing open: the next report arrives now
-                cid = m.new_complaint_id(self.seed, self.rng, int(now), urgent_only=False)
-                event = self._follow(m.complaint_lifecycle(self.world, self.seed, cid, int(now)))[0]
-            if event is not None:
                 out.append(event)
         return out
 
@@ -213,12 +187,19 @@ class LiveFeed:
             log.info("redis back after %.0f s: published %d buffered events", now - self.outage_since, len(batch))
             self.outage_since, self.backoff = None, 0.0
         for e in batch:
-            stream = ev.KIND_STREAM[e.kind]
-            self.counts[stream] += 1
-            if e.kind != "fire_danger":
-                self.latest[stream] = e
-            else:
+            self.counts[ev.KIND_STREAM[e.kind]] += 1
+            if e.kind == "fire_danger":
                 self.fire[e.unit_code] = e
+
+    def report_alive(self, mono: float) -> None:
+        """Every ALIVE_EVERY s: the feed is running and can reach Redis, for each stream it feeds."""
+        if mono - self.alive_at < ALIVE_EVERY:
+            return
+        try:
+            liveness.report(self.r, ev.STREAMS, producer="demo", ttl=ALIVE_TTL, detail="demo feed running")
+        except (redis.ConnectionError, redis.TimeoutError):
+            return  # the outage is logged by publish; the reports expire and health says the feed is down
+        self.alive_at = mono
 
 
 def run_live(
@@ -233,6 +214,7 @@ def run_live(
     while not stop.is_set():
         now = time.time()
         feed.publish(feed.tick(now, now - last), now)
+        feed.report_alive(time.monotonic())
         last = now
         if now - report >= 60:
             total = sum(feed.counts.values())
@@ -240,6 +222,8 @@ def run_live(
             report = now
         stop.wait(max(0.0, TICK - (time.time() - now)))
     feed.publish([], time.time(), force=True)  # last flush attempt, ignoring backoff
+    with contextlib.suppress(redis.ConnectionError, redis.TimeoutError):  # stopped: say so now, not in ALIVE_TTL
+        liveness.report(r, ev.STREAMS, producer="demo", ttl=ALIVE_TTL, ok=False, detail="demo feed stopped")
     elapsed = max(time.time() - feed.t0, 1e-9)
     log.info("live feed stopped: %d events in %.0f s %s", sum(feed.counts.values()), elapsed, dict(feed.counts))
     return dict(feed.counts)

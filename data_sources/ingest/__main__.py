@@ -80,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             doc = read_source(args.source)
             module.ingest(replace(doc, observed_at=args.at) if args.at else doc, sink)
+            # A file read once vouches for its source for a while (LIVENESS_FILE_SECONDS), not forever.
+            sink.alive(True, f"file {doc.label}", ttl=get_settings().liveness_file_seconds)
     except SourceError as exc:
         print(f"ingest {args.format}: {exc}", file=sys.stderr)
         status = EXIT_SOURCE

@@ -13,6 +13,7 @@ from typing import Any
 import redis
 from pydantic import ValidationError
 
+from data_sources import liveness
 from data_sources.events import KIND_STREAM, InvalidEvent, parse_event, to_json
 from data_sources.facts import Refs, check_refs
 from data_sources.plausible import explain
@@ -22,6 +23,8 @@ from data_sources.streams import Entry, Keys, dead_letter, keys, publish
 log = logging.getLogger("data_sources.ingest")
 
 UNEXPECTED = "unexpected error"
+# The stream each adapter feeds, for its liveness reports (data_sources.liveness).
+SOURCE_STREAM = {"firms": "fire", "open311": "complaint", "frigate": "camera", "tomtom": "traffic", "here": "traffic"}
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,12 @@ class Sink:
 
     def note(self, what: str) -> None:
         self.summary.notes[what] += 1
+
+    def alive(self, ok: bool, detail: str = "", *, ttl: float) -> None:
+        """Report this adapter's own liveness (its source reachable or not), valid `ttl` seconds; apart from data."""
+        stream = SOURCE_STREAM.get(self.source)
+        if self.r is not None and stream is not None:
+            liveness.report(self.r, [stream], producer=self.source, ok=ok, detail=detail, ttl=ttl, k=self.k)
 
     def flush(self) -> None:
         """Publish what is new, mark it seen and write the dead letters (three round trips per batch)."""

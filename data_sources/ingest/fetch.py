@@ -96,11 +96,13 @@ def poll(
     stop: threading.Event,
     max_polls: int | None = None,
     what: str = "poll",
+    alive: Callable[..., None] | None = None,
 ) -> int:
     """Call `step` every interval until stopped; a failing poll is logged and retried with backoff, never fatal.
 
     A follower is a daemon: a source that is down for an hour must not need a human to restart it.
-    Returns how many polls succeeded.
+    After each poll `alive(ok, detail, ttl=...)` reports the source reachable or not (data_sources.liveness),
+    valid until two waits after the next poll is due. Returns how many polls succeeded.
     """
     ok = polls = failures = 0
     while not stop.is_set() and (max_polls is None or polls < max_polls):
@@ -113,10 +115,14 @@ def poll(
                 log.info("%s recovered after %d failed polls", what, failures)
             failures = 0
             wait = interval_s
+            if alive is not None:
+                alive(True, f"{what} ok", ttl=2 * wait + 60)
         except SourceError as exc:
             failures += 1
             wait = min(interval_s * 2**failures, max(interval_s, 900.0))
             log.warning("%s failed (%s); next try in %.0f s", what, exc, wait)
+            if alive is not None:
+                alive(False, f"{what} failed: {exc}", ttl=2 * wait + 60)
         if max_polls is not None and polls >= max_polls:
             break
         stop.wait(max(0.0, wait - (time.monotonic() - started)))

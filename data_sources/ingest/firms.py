@@ -190,4 +190,4 @@ def follow(sink: Sink, *, url: str | None, stop: threading.Event, max_polls: int
         if failed:
             raise SourceError("; ".join(failed))
 
-    poll(step, interval_s=s.firms_poll_seconds, stop=stop, max_polls=max_polls, what="FIRMS poll")
+    poll(step, interval_s=s.firms_poll_seconds, stop=stop, max_polls=max_polls, what="FIRMS poll", alive=sink.alive)

@@ -19,6 +19,9 @@ from data_sources.settings import get_settings
 
 log = logging.getLogger("data_sources.ingest")
 FLUSH_EVERY_S = 0.2  # alerts reach the stream within this, yet a burst still goes out in one pipeline
+# While subscribed, the adapter says so this often (cameras speak only on a detection: silence is no sign of life).
+ALIVE_EVERY_S, ALIVE_TTL_S = 10.0, 60.0
+DISCONNECTED = "disconnected"  # inbox marker put by on_disconnect
 
 
 def connect(url: str, topics: list[str], inbox: queue.Queue) -> mqtt.Client:
@@ -46,7 +49,11 @@ def connect(url: str, topics: list[str], inbox: queue.Queue) -> mqtt.Client:
     def on_message(_c, _userdata, msg) -> None:
         inbox.put((msg.topic, msg.payload))  # blocks when full: back-pressure instead of unbounded memory
 
+    def on_disconnect(_c, _userdata, _flags, reason_code, _props) -> None:
+        inbox.put(DISCONNECTED)
+
     client.on_connect, client.on_subscribe, client.on_message = on_connect, on_subscribe, on_message
+    client.on_disconnect = on_disconnect
     try:
         client.connect(parts.hostname, parts.port or (8883 if parts.scheme == "mqtts" else 1883), keepalive=30)
     except (OSError, ValueError) as exc:
@@ -69,15 +76,24 @@ def follow(
     inbox: queue.Queue = queue.Queue(maxsize=10_000)
     client = connect(url or s.mqtt_url, [f"{prefix}/events", f"{prefix}/tracked_object_update"], inbox)
     collapser, seq, last_flush = Collapser(), 0, time.monotonic()
+    subscribed, alive_at = False, 0.0
     try:
         while not stop.is_set() and (max_polls is None or seq < max_polls):
             try:
                 item = inbox.get(timeout=FLUSH_EVERY_S)
             except queue.Empty:
                 item = False
+            if subscribed and time.monotonic() - alive_at >= ALIVE_EVERY_S:
+                sink.alive(True, "MQTT subscribed", ttl=ALIVE_TTL_S)
+                alive_at = time.monotonic()
             if item is None:
+                subscribed, alive_at = True, time.monotonic()
+                sink.alive(True, "MQTT subscribed", ttl=ALIVE_TTL_S)
                 if ready is not None:
                     ready.set()
+            elif item == DISCONNECTED:
+                subscribed = False
+                sink.alive(False, "MQTT broker connection lost", ttl=ALIVE_TTL_S)
             elif item:
                 seq += 1
                 topic, raw = item

@@ -244,4 +244,4 @@ def follow(sink: Sink, *, url: str | None, stop: threading.Event, max_polls: int
         query = urlencode({"updated_after": since})
         ingest(http_get(f"{url}{'&' if '?' in url else '?'}{query}"), sink, converter)
 
-    poll(step, interval_s=s.open311_poll_seconds, stop=stop, max_polls=max_polls, what="Open311 poll")
+    poll(step, interval_s=s.open311_poll_seconds, stop=stop, max_polls=max_polls, what="Open311 poll", alive=sink.alive)

@@ -212,7 +212,8 @@ class TomTom:
             if failed:
                 raise SourceError(f"{len(failed)} of {len(urls)} requests failed, first: {failed[0]}")
 
-        poll(step, interval_s=get_settings().traffic_poll_seconds, stop=stop, max_polls=max_polls, what="TomTom")
+        interval = get_settings().traffic_poll_seconds
+        poll(step, interval_s=interval, stop=stop, max_polls=max_polls, what="TomTom", alive=sink.alive)
 
 
 class Here:
@@ -248,7 +249,7 @@ class Here:
         box = ",".join(str(v) for v in HUE_BBOX)
         url = url or f"{s.here_url.rstrip('/')}/v7/flow?in=bbox:{box}&locationReferencing=shape&apiKey={s.here_key}"
         poll(lambda: self.ingest(http_get(url), sink), interval_s=s.traffic_poll_seconds, stop=stop,
-             max_polls=max_polls, what="HERE")  # fmt: skip
+             max_polls=max_polls, what="HERE", alive=sink.alive)  # fmt: skip
 
 
 tomtom = TomTom()

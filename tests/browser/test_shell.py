@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from data_sources import reference, state, streams
+from data_sources import liveness, reference, state, streams
+from data_sources.events import STREAMS
 from tests import factories as f
 
 pytestmark = pytest.mark.browser
@@ -19,14 +22,16 @@ def app(live_env):
 
 
 def _publish_one_per_stream(rds, rkeys):
+    """A new event on every stream, and every producer reporting alive (as a running feed does)."""
     data = reference.load_files()
-    unit = data["units"][0]["code"]
+    unit, now = data["units"][0]["code"], datetime.now(UTC)
     batch = [
-        f.camera(camera_id=data["cameras"][0]["camera_id"]),
-        f.traffic(segment_id=data["road_segments"][0]["segment_id"]),
-        f.danger(unit_code=unit, level=3),
-        f.complaint(unit_code=unit),
+        f.camera(camera_id=data["cameras"][0]["camera_id"], ts=now),
+        f.traffic(segment_id=data["road_segments"][0]["segment_id"], ts=now),
+        f.danger(unit_code=unit, level=3, ts=now),
+        f.complaint(unit_code=unit, ts=now),
     ]
+    liveness.report(rds, STREAMS, producer="test", ttl=120, k=rkeys)
     streams.publish(rds, batch, k=rkeys)
     state.StateWriter(rds, rkeys).apply(batch)
 
@@ -81,3 +86,30 @@ def test_shell003_kiosk_wall_does_not_poll_the_hidden_shell_banner(dash_duo, app
     since = time.time()
     time.sleep(11)
     assert [t for t in asked if t >= since], "the overview stopped polling the banner"
+
+
+def test_shell004_first_start_overview_says_history_is_loading_not_connection_lost(
+    dash_duo, app, rds, rkeys, login, screenshot
+):
+    # What the first backfill writes while it runs (data_sources.demo.backfill): day 12 of 32, plus the state.
+    import time
+
+    liveness.write_progress(rds, phase="history", done=12, total=33, started=time.time() - 50, k=rkeys)
+    dash_duo.start_server(app, navigate=False)
+    login(dash_duo, "officer")
+    for domain in ("camera", "traffic", "fire", "complaint"):
+        dash_duo.wait_for_element(f"#home-card-{domain}[data-status='loading']", timeout=10)
+    cards = dash_duo.find_element("#home-cards").text
+    assert "đang nạp (36 %)" in cards and "Đang nạp lịch sử" in cards
+    assert "Mất kết nối" not in cards and "0.0 ngày" not in cards
+    screenshot(dash_duo.driver, "shell004_overview_history_loading_vi")
+    # Loaded, and a producer alive but with nothing new for two hours: quiet, not down.
+    liveness.write_progress(rds, phase="done", done=33, total=33, started=time.time() - 90, k=rkeys)
+    rds.hset(liveness.progress_key(rkeys), "updated", time.time() - 60)
+    liveness.report(rds, ["camera"], producer="test", ttl=120, k=rkeys)
+    cam = reference.load_files()["cameras"][0]["camera_id"]
+    two_hours_ago = datetime.now(UTC).timestamp() - 7200
+    streams.publish(rds, [f.camera(camera_id=cam, ts=datetime.fromtimestamp(two_hours_ago, UTC))], k=rkeys)
+    dash_duo.wait_for_element("#home-card-camera[data-status='quiet']", timeout=10)
+    dash_duo.wait_for_element("#home-card-traffic[data-status='down']", timeout=10)  # nothing feeds it: the truth
+    screenshot(dash_duo.driver, "shell004_overview_quiet_camera_vi")

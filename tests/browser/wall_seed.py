@@ -1,4 +1,5 @@
-"""Data the wall's browser tests publish: a busy present of Huế, an hour of history, a heartbeat per stream."""
+"""Data the wall's browser tests publish: a busy present of Huế, an hour of history, a fresh event per stream,
+and the producers' liveness reports (data_sources.liveness)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from data_sources import events as ev
-from data_sources import facts, reference, state, streams
+from data_sources import facts, liveness, reference, state, streams
 from data_sources.connections import get_engine
 
 
@@ -22,8 +23,13 @@ def publish(rds, rkeys, batch: list, *, history: bool = False) -> None:
             facts.write_events(conn, batch, facts.Refs.from_files())
 
 
+def alive(rds, rkeys, *, ttl: float = 120, producer: str = "test") -> None:
+    """Every stream's producer says it can reach its source, valid `ttl` seconds (what a running feed does)."""
+    liveness.report(rds, ev.STREAMS, producer=producer, ttl=ttl, k=rkeys)
+
+
 def heartbeat(now: datetime) -> list:
-    """One fresh event per stream: what keeps every source 'live'."""
+    """One new event per stream (new ids, time `now`): fresh data on every stream."""
     data = reference.load_files()
     return [
         ev.TrafficReading(event_id=new_id("hb-tr"), ts=now, segment_id=data["road_segments"][0]["segment_id"],

@@ -202,7 +202,6 @@ def fault_env(fault_servers, monkeypatch) -> Iterator[dict[str, str]]:
         "REDIS_PREFIX": f"faults:{uuid.uuid4().hex[:6]}:",
         "DEMO_FEED": "false",
         "SECRET_KEY": f"faults-{uuid.uuid4().hex}",
-        "STALE_ALARM_SECONDS": "3600",  # a quiet test stream must not raise the "stale" banner
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from sqlalchemy import func, select, text
 
-from data_sources import schema
+from data_sources import liveness, schema
 from data_sources.archiver import Archiver
 from data_sources.ingest import module_for
 from data_sources.ingest.common import Sink
@@ -41,6 +41,12 @@ def ingest(fmt: str, data: bytes, label: str, rds, rkeys) -> Sink:
     sink = Sink(source=fmt, r=rds, k=rkeys)
     module_for(fmt).ingest(Document(data, label, OBSERVED), sink)
     return sink
+
+
+def _liveness(rds, rkeys, field: str) -> tuple[str, bool]:
+    """(status, says which failed) of an adapter's liveness report (data_sources.liveness)."""
+    entry = json.loads(rds.hget(liveness.liveness_key(rkeys), field))
+    return entry["status"], "404" in entry["detail"]
 
 
 def lengths(rds, rkeys) -> dict[str, int]:
@@ -224,6 +230,8 @@ def test_ing_int003_firms_area_api_polling(feed, env, rds, rkeys):
     assert len(handler.seen) == 6  # 3 sources x 2 polls; the SNPP one answers 404 and is retried, not fatal
     assert (sink.summary.accepted, rds.xlen(rkeys.stream("fire"))) == (10, 10)
     assert sink.summary.duplicate == 1 + 11  # the repeated row of the file, then the whole second poll
+    # Its liveness, apart from the data: the SNPP source answered 404, so the poll reports the source down.
+    assert _liveness(rds, rkeys, "fire:firms")[:2] == ("down", True)
 
 
 def test_ing_int004_open311_polling_by_updated_datetime(feed, env, rds, rkeys):
@@ -239,6 +247,7 @@ def test_ing_int004_open311_polling_by_updated_datetime(feed, env, rds, rkeys):
     # The cursor moved to the newest updated_datetime seen (2026-11-25T03:15Z), less a minute of overlap.
     assert second["updated_after"] == ["2026-11-25T03:14:00Z"]
     assert rds.xlen(rkeys.stream("complaint")) == sink.summary.accepted == 6
+    assert _liveness(rds, rkeys, "complaint:open311")[0] == "ok"
 
 
 def _tomtom_by_point(path: str) -> bytes:
@@ -277,6 +286,7 @@ def test_ing_int006_unreachable_source_is_retried_not_fatal(env, rds, rkeys):
     started = time.monotonic()
     module_for("here").follow(sink, url=None, stop=threading.Event(), max_polls=2)
     assert sink.summary.read == 0 and time.monotonic() - started < 5
+    assert _liveness(rds, rkeys, "traffic:here")[0] == "down"  # unreachable: reported down, not silent
 
 
 def _mqtt_messages(prefix: str) -> list[tuple[str, bytes]]:
@@ -320,3 +330,4 @@ def test_ing_int007_frigate_over_mqtt(env, rds, rkeys):
     assert sum(1 for a in alerts if a["event_id"] == "frigate-1795424401.000000-trt001") == 1  # the storm
     letters = [f for _, f in rds.xrange(rkeys.stream("deadletter"))]
     assert any(f[b"entry_id"].startswith(f"mqtt {prefix}/events #".encode()) for f in letters)
+    assert _liveness(rds, rkeys, "camera:frigate")[0] == "ok"  # subscribed: alive though cameras are quiet

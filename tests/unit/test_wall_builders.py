@@ -207,11 +207,20 @@ def test_sparkline_breaks_at_minutes_without_data_and_survives_an_empty_hour():
     assert wk.sparkline([None] * 60, "x") is not None and wk.sparkline([0] * 60, "x") is not None
 
 
-def test_banner_and_stale_streams():
-    ages = {"camera": NOW - 1, "traffic": NOW - 100, "fire": None, "complaint": NOW - 59}
-    stale = wk.stale_streams(ages, now=NOW, alarm_seconds=60)
-    assert stale == ["traffic", "fire"]
-    children, cls = wk.banner(redis_ok=True, stale=stale, alarm_seconds=60, lang="en")
-    assert cls == "wall-banner banner-stale" and "Traffic, Forest fire" in children[0].children
-    assert wk.banner(redis_ok=False, stale=[], alarm_seconds=60, lang="en")[1] == "wall-banner banner-down"
-    assert wk.banner(redis_ok=True, stale=[], alarm_seconds=60, lang="en") == ([], "wall-banner hidden")
+def test_banner_names_sources_down_or_late_never_quiet_ones():
+    # The rule changed from "age past one alarm threshold" to the judged states (data_sources.freshness): a quiet
+    # source is healthy and never named; down and late ones are, in stream order.
+    states = {"camera": "quiet", "traffic": "late", "fire": "down", "complaint": "ok"}
+    assert wk.stale_streams(states, "down") == ["fire"] and wk.stale_streams(states, "late") == ["traffic"]
+    children, cls = wk.banner(redis_ok=True, states=states, loading=None, lang="en")
+    assert cls == "wall-banner banner-stale banner-source-down"
+    assert [c.children for c in children] == [
+        "Source down: Forest fire.",
+        "Data late for its expected cadence: Traffic.",
+    ]
+    assert wk.banner(redis_ok=False, states={}, loading=None, lang="en")[1] == "wall-banner banner-down"
+    quiet = dict.fromkeys(states, "quiet")
+    assert wk.banner(redis_ok=True, states=quiet, loading=None, lang="en") == ([], "wall-banner hidden")
+    loading = dict.fromkeys(states, "loading")
+    children, cls = wk.banner(redis_ok=True, states=loading, loading={"percent": 42.4}, lang="vi")
+    assert cls == "wall-banner banner-loading" and "42 %" in children[0].children
