@@ -28,7 +28,8 @@ def register(server: Flask) -> None:
             return jsonify(status=body["status"]), code
         return jsonify(body), code
 
-    @server.get("/lang/<lang>")
+    # Only the real languages match: /lang/xx or /lang/x/y fall through to the guarded pages (ui.auth).
+    @server.get(f"/lang/<any({', '.join(LANGUAGES)}):lang>")
     def set_language(lang: str):
         """Remember the language in a cookie and go back to the page the switch was clicked on."""
         target = request.referrer or "/"
@@ -36,6 +37,5 @@ def register(server: Flask) -> None:
         parsed = urlparse(target)
         path = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
         response = redirect(path if path.startswith("/") and not path.startswith("//") else "/")
-        if lang in LANGUAGES:
-            response.set_cookie(LANG_COOKIE, lang, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+        response.set_cookie(LANG_COOKIE, lang, max_age=ONE_YEAR, samesite="Lax", httponly=True)
         return response

@@ -26,14 +26,16 @@ from data_sources.ratelimit import RateLimiter
 from data_sources.settings import Settings, get_settings
 from data_sources.viewer import Viewer
 from ui import access, security, sessions
-from ui.i18n import pick_language, t
+from ui.i18n import LANGUAGES, pick_language, t
 from ui.signin_page import render_page
 
 log = logging.getLogger(__name__)
 
 # Reachable without signing in. /healthz answers anonymous callers with its summary status only.
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/healthz", "/favicon.ico", "/_favicon.ico"})
-PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/lang/")
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
+# The language switch: only the real languages (any other /lang/... path is a page like any other: signed in).
+LANGUAGE_PATHS = frozenset(f"/lang/{lang}" for lang in LANGUAGES)
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DEFAULT_SECRET = "dev-only-change-me"
 WALL_HOME = "/wall"
@@ -219,7 +221,7 @@ def home_for(principal: auth.Principal | None) -> str:
 
 
 def _is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    return path in PUBLIC_PATHS or path in LANGUAGE_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
 def _is_wall_path(path: str) -> bool:
@@ -335,6 +337,6 @@ def _csrf_failed(error: CSRFError) -> Response:
 
 def _after(response: Response) -> Response:
     """Security headers on everything, the CSRF cookie Dash's renderer reads, no caching of signed-in data."""
-    static = request.path.startswith(PUBLIC_PREFIXES) and not request.path.startswith("/lang/")
+    static = request.path.startswith(PUBLIC_PREFIXES)
     signed_in = not static and current_principal() is not None
     return security.apply_headers(auth_state().app, response, public_static=static, signed_in=signed_in)
