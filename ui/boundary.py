@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from dash import Dash
+from dash.exceptions import DependencyException
 from flask import Response, jsonify, request
 from werkzeug.exceptions import BadRequest, NotFound
 
@@ -130,7 +131,18 @@ def check_callback(app: Dash, body: Mapping) -> None:
     func = entry and entry.get("callback")
     if func is None:
         return
-    values = _values(body.get("inputs"), "inputs") + _values(body.get("state"), "state")
+    inputs, state = _values(body.get("inputs"), "inputs"), _values(body.get("state"), "state")
+    # Dash binds values by position: a body with more or fewer than the callback declares is not its request.
+    if len(inputs) != len(entry.get("inputs") or ()) or len(state) != len(entry.get("state") or ()):
+        raise BadInput("inputs/state: not the callback's")
+    outputs, changed = body.get("outputs"), body.get("changedPropIds", [])
+    if (
+        not isinstance(outputs, dict | list)
+        or not isinstance(changed, list)
+        or not all(isinstance(c, str) for c in changed)
+    ):
+        raise BadInput("outputs/changedPropIds: malformed")
+    values = inputs + state
     params = _parameters(inspect.unwrap(func))
     for (name, hint), value in zip(params or (), values, strict=False):
         check(value, hint, name=name)
@@ -166,6 +178,7 @@ def install(app: Dash) -> None:
                 check_callback(app, body)
 
     server.register_error_handler(BadInput, _bad_input)
+    server.register_error_handler(DependencyException, _unknown_suite)
 
 
 def _bad_input(error: BadInput) -> Response:
@@ -174,3 +187,11 @@ def _bad_input(error: BadInput) -> Response:
     response = jsonify(error="bad request", reason=error.description)
     response.status_code = 400
     return response
+
+
+def _unknown_suite(error: DependencyException) -> Response:
+    """Dash raises this for a component-suite file no package registered: a 404, not a server error. Elsewhere it
+    is Dash's own complaint about the app (a bug) and stays a 500."""
+    if not request.path.startswith(SUITES_PREFIX):
+        raise error
+    return NotFound().get_response()
