@@ -18,6 +18,12 @@ if worker_class == "gevent":
 
     monkey.patch_all()
 
+# Display tokens (/wall?token=...) never reach a log line in clear: the access log, the error log and the app's own
+# lines are redacted where records are made. Imported after the gevent patch; it imports nothing but logging.
+from data_sources import logredact  # noqa: E402
+
+logredact.install()
+
 bind = [f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8050')}"]
 # Two processes use both cores of the machines measured on (bench/load.py); WEB_CONCURRENCY scales it.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))

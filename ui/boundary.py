@@ -22,6 +22,8 @@ from dash.exceptions import DependencyException
 from flask import Response, jsonify, request
 from werkzeug.exceptions import BadRequest, NotFound
 
+from data_sources import logredact
+
 log = logging.getLogger(__name__)
 
 # Longest text a control or URL parameter may carry (ids, names, searches); a store or grid row is not "text".
@@ -165,8 +167,9 @@ def safe_suite_path(path: str) -> bool:
 
 def install(app: Dash) -> None:
     """Check every callback body and component-suite path before Dash sees it; BadInput answers 400 (call after
-    ui.auth.install, so the sign-in guard runs first)."""
+    ui.auth.install, so the sign-in guard runs first). Also redacts tokens from this process's log lines."""
     server = app.server
+    logredact.install()  # werkzeug's request log (app.run, the test server) carries /wall?token=... too
 
     @server.before_request
     def _boundary() -> None:
