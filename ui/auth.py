@@ -76,6 +76,8 @@ def install(app: Dash) -> None:
     server.before_request(_guard)
     server.after_request(_after)
     server.register_error_handler(CSRFError, _csrf_failed)
+    for unreachable in PG_UNREACHABLE:
+        server.register_error_handler(unreachable, _service_unavailable)
     from callbacks import signin  # here, not at the top: the routes module imports this one
 
     signin.register(server)
@@ -335,8 +337,43 @@ def _csrf_failed(error: CSRFError) -> Response:
     return response
 
 
+# PostgreSQL unreachable (refused, timed out, cut, pool exhausted): the request cannot be served, it is not a bug.
+PG_UNREACHABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+RETRY_AFTER_SECONDS = 30
+
+
+def _service_unavailable(error: Exception) -> Response:
+    """Sign-in (or a page whose sign-in check) needs PostgreSQL while it is unreachable: 503 with a clear page for
+    a browser, JSON for anything else, and one log line a minute instead of a traceback per request."""
+    if cache.add("auth:pg-down-503", True, timeout=60):
+        log.warning("PostgreSQL unreachable (%s): answering 503 (e.g. %s)", type(error).__name__, request.path)
+    lang = pick_language(request.args.get("lang"))
+    # A browser navigating or posting the sign-in form gets the page; Dash requests and other clients get JSON.
+    browser = "text/html" in request.accept_mimetypes.values() and not request.path.startswith("/_dash-")
+    if not browser:
+        response = jsonify(error="service unavailable", reason="database unreachable")
+        response.status_code = 503
+    else:
+        retry = "/login" if request.path in ("/login", "/logout") else request.path
+        message = t("auth.unavailable", lang)
+        html = render_page(
+            lang, heading_key="auth.unavailable.title", message=message, form=False, home=retry, home_key="auth.retry"
+        )
+        response = Response(html, status=503, mimetype="text/html")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _signed_in() -> bool:
+    """Whether a principal is signed in; True when that cannot be known (PostgreSQL down): never cache then."""
+    try:
+        return current_principal() is not None
+    except PG_UNREACHABLE:
+        return True
+
+
 def _after(response: Response) -> Response:
     """Security headers on everything, the CSRF cookie Dash's renderer reads, no caching of signed-in data."""
     static = request.path.startswith(PUBLIC_PREFIXES)
-    signed_in = not static and current_principal() is not None
+    signed_in = not static and _signed_in()
     return security.apply_headers(auth_state().app, response, public_static=static, signed_in=signed_in)
