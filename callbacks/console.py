@@ -17,7 +17,7 @@ from data_sources.settings import get_settings
 from ui import console_detail, console_rows, console_status, ids
 from ui.auth import current_viewer
 from ui.boundary import BadInput, check, text
-from ui.i18n import t
+from ui.i18n import LANGUAGES, t
 
 ACTION_INPUTS = [Input(ids.console_action(a), "n_clicks") for a in ids.CONSOLE_ACTIONS]
 # A comment longer than this is not a note from a shift (the workflow keeps the first 2000 characters).
@@ -25,7 +25,8 @@ MAX_COMMENT = 10_000
 
 
 def _lang(config: dict | None) -> str:
-    return (config or {}).get("lang") or "vi"
+    lang = (config or {}).get("lang")
+    return lang if lang in LANGUAGES else "vi"
 
 
 def _rows(items: list[dict], lang: str, states: dict | None = None) -> list[dict]:

@@ -218,9 +218,10 @@ CATALOG.update(
 
 
 def t(key: str, lang: str, **values: object) -> str:
-    """Translate `key`; a missing key shows itself so the gap is visible rather than blank."""
+    """Translate `key`; a missing key shows itself so the gap is visible rather than blank. A language that is not
+    one of LANGUAGES (a page's stored option is the browser's to send) reads as Vietnamese, never an error."""
     entry = CATALOG.get(key)
-    text = (entry.get(lang) or entry["vi"]) if entry else key
+    text = (entry.get(lang if lang in LANGUAGES else "vi") or entry["vi"]) if entry else key
     return text.format(**values) if values else text
 
 

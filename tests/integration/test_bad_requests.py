@@ -173,3 +173,15 @@ def test_bad010_good_callbacks_still_answer_and_real_errors_still_surface(starte
     handled = {cls for codes in started.server.error_handler_spec[None].values() for cls in codes}
     assert boundary.BadInput in handled
     assert not handled & {Exception, TypeError, ValueError, KeyError, AttributeError}
+
+
+def test_bad011_a_language_that_is_no_language_reads_as_vietnamese(started, auth_client, no_tracebacks):
+    """A page's stored options come from the browser: {"lang": {...}} in a console or wall store is not a 500."""
+    client = auth_client("officer")
+    pairs = (("console-detail.children", "console-config"), ("wall-kpi-alerts-value", "wall-options"),
+             ("console-banner.children", "console-config"), ("wall-health.data", "wall-options"))  # fmt: skip
+    for output, store in pairs:
+        key = next(k for k in _server_callbacks(started) if output in k)
+        for lang in ({"x": 1}, ["en"], "xx"):
+            response = _post(client, callback_body(started, key, {(store, "data"): {"lang": lang}}))
+            assert response.status_code in (200, 204), (output, lang, response.status_code)
