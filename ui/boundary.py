@@ -60,7 +60,8 @@ def text(value: object, *, name: str, max_len: int = MAX_TEXT, optional: bool = 
 
 
 def _matches(value: object, hint: object) -> bool:
-    """Whether a JSON value fits a type hint (unions, None, builtins, list[...]/dict[...], Mapping; else yes)."""
+    """Whether a JSON value fits a type hint (unions, None, builtins, list[...], dict[..., ...], Mapping,
+    TypedDict; any other hint passes)."""
     if hint is typing.Any or hint is object:
         return True
     if hint is None or hint is type(None):
@@ -72,7 +73,13 @@ def _matches(value: object, hint: object) -> bool:
         args = typing.get_args(hint)
         return isinstance(value, list) and (not args or all(_matches(v, args[0]) for v in value))
     if origin in (dict, Mapping):
-        return isinstance(value, dict)
+        args = typing.get_args(hint)
+        return isinstance(value, dict) and (
+            not args or all(_matches(k, args[0]) and _matches(v, args[1]) for k, v in value.items())
+        )
+    if typing.is_typeddict(hint):  # a store's shape: each key it declares, when present, of its type
+        fields = typing.get_type_hints(hint)
+        return isinstance(value, dict) and all(_matches(value[k], h) for k, h in fields.items() if k in value)
     if hint is float:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if hint is int:

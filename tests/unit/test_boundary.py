@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypedDict
 
 import pytest
 
 from ui.boundary import BadInput, check, check_path, safe_suite_path, text
+
+
+class Cursor(TypedDict, total=False):
+    ids: dict[str, str]
+    more: bool
 
 
 @pytest.mark.parametrize(
@@ -24,6 +30,11 @@ from ui.boundary import BadInput, check, check_path, safe_suite_path, text
         ([{"a": 1}, "x"], list[dict] | None, False),
         ({"a": "b"}, Mapping[str, str], True),
         ("anything", object, True),
+        ({"camera": "1-0"}, dict[str, str], True),
+        ({"camera": 5}, dict[str, str], False),
+        ({"ids": {"camera": "1-0"}, "more": False, "at": 1.5}, Cursor | None, True),
+        ({"ids": "x"}, Cursor | None, False),
+        ({"ids": {"camera": ["1-0"]}}, Cursor | None, False),
     ],
 )
 def test_check_against_hints(value, hint, ok):
