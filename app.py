@@ -5,7 +5,7 @@ from dash import Dash
 from callbacks import register_all
 from data_sources.cache import cache
 from data_sources.settings import get_settings
-from ui import auth, shell
+from ui import auth, boundary, shell
 from ui.i18n import pick_language, t
 from ui.outage import on_callback_error
 
@@ -26,6 +26,7 @@ cache.init_app(server)
 app.layout = lambda: shell.layout(pick_language())
 register_all(app)
 auth.install(app)  # sign-in, the guard on every route and callback, CSRF, security headers
+boundary.install(app)  # callback values checked against their type hints: bad input is a 400, never a 500
 
 if __name__ == "__main__":
     app.run(host=settings.host, port=settings.port, debug=False)

@@ -5,6 +5,7 @@ Every value here can be overridden on the command line or through the environmen
 """
 
 import os
+import sys
 
 # The wall and console each hold a Server-Sent-Events stream open (/wall/push) for as long as they are on
 # screen: a thread per stream (gthread) runs out at a few dozen viewers, a greenlet per stream does not.
@@ -17,6 +18,14 @@ if worker_class == "gevent":
     from gevent import monkey
 
     monkey.patch_all()
+
+# Display tokens (/wall?token=...) never reach a log line in clear: the access log, the error log and the app's own
+# lines are redacted where records are made. Imported after the gevent patch; it imports nothing but logging.
+# This file's folder is the project: importable even when gunicorn is started from elsewhere (--chdir comes later).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from data_sources import logredact  # noqa: E402
+
+logredact.install()
 
 bind = [f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8050')}"]
 # Two processes use both cores of the machines measured on (bench/load.py); WEB_CONCURRENCY scales it.

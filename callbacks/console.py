@@ -10,19 +10,23 @@ import redis
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_sources import alerts_workflow, console, console_history
+from data_sources import alerts_workflow, console, console_history, console_lookup
 from data_sources.connections import get_engine, get_redis
 from data_sources.live import id_key
 from data_sources.settings import get_settings
 from ui import console_detail, console_rows, console_status, ids
 from ui.auth import current_viewer
-from ui.i18n import t
+from ui.boundary import BadInput, check, text
+from ui.i18n import LANGUAGES, t
 
 ACTION_INPUTS = [Input(ids.console_action(a), "n_clicks") for a in ids.CONSOLE_ACTIONS]
+# A comment longer than this is not a note from a shift (the workflow keeps the first 2000 characters).
+MAX_COMMENT = 10_000
 
 
 def _lang(config: dict | None) -> str:
-    return (config or {}).get("lang") or "vi"
+    lang = (config or {}).get("lang")
+    return lang if lang in LANGUAGES else "vi"
 
 
 def _rows(items: list[dict], lang: str, states: dict | None = None) -> list[dict]:
@@ -99,6 +103,20 @@ def _pull(cursor: dict | None, lang: str, until: dict[str, str] | None = None) -
     return new_cursor, no_update, {"rows": rows, "states": states, "remove": got["gone"], "at": time.time()}
 
 
+def _server_row(selected: object, lang: str) -> dict | None:
+    """The grid row of the alert the browser selected, rebuilt from the server's own data (streams, PostgreSQL),
+    masked for the viewer; None when no such alert exists. Only the id is taken from the browser."""
+    if selected is None:
+        return None
+    check(selected, list[dict] | None, name="selectedRows")
+    row = (selected or [None])[0]
+    if row is None:
+        return None
+    alert_id = text(row.get("alert_id"), name="alert_id", max_len=200, optional=False)
+    item = console_lookup.find(get_redis(), get_engine(), alert_id=alert_id)
+    return _rows([item], lang)[0] if item is not None else None
+
+
 def _panel(row: dict, lang: str) -> list:
     """Detail of one row: its audit trail (PostgreSQL), nearby cameras, and the last events at its place (Redis)."""
     trail = alerts_workflow.trail(get_engine(), alert_id=row["alert_id"])
@@ -116,11 +134,14 @@ def _panel(row: dict, lang: str) -> list:
     State(ids.CONSOLE_CONFIG, "data"),
 )
 def detail(selected: list[dict] | None, config: dict | None) -> list:
-    """The detail panel of the selected alert: map inset, nearby cameras, audit trail, raw (already masked) event."""
+    """The detail panel of the selected alert, from the server's copy of it (masked): map inset, nearby cameras,
+    audit trail, the event."""
     lang = _lang(config)
-    row = (selected or [None])[0]
-    if not row:
+    if not (selected or [None])[0]:
         return console_detail.detail(None, [], [], lang)
+    row = _server_row(selected, lang)
+    if row is None:
+        return console_detail.unknown(lang)
     return _panel(row, lang)
 
 
@@ -145,17 +166,27 @@ def _assignees() -> set[str]:
 def act(*args) -> tuple:
     """Apply the clicked action at the version the officer saw; on a conflict, say who was first."""
     selected, comment, assignee, config = args[-4:]
+    check(config, dict | None, name="config")
+    check(comment, str | None, name="comment")
+    assignee = text(assignee, name="assignee", max_len=200)
     lang = _lang(config)
-    row = (selected or [None])[0]
+    seen = (check(selected, list[dict] | None, name="selectedRows") or [None])[0]
     action = ctx.triggered_id.removeprefix("console-act-") if isinstance(ctx.triggered_id, str) else None
-    if not row or action not in ids.CONSOLE_ACTIONS:
+    if not seen or action not in ids.CONSOLE_ACTIONS:
         return t("console.pick", lang), "console-message warn", no_update, no_update, no_update, no_update
+    # The version is what the officer saw (the conflict check needs it); everything else comes from the server.
+    version = check(seen.get("version") or 0, int, name="version")
+    if comment is not None and len(comment) > MAX_COMMENT:
+        raise BadInput(f"comment: longer than {MAX_COMMENT} characters")
+    row = _server_row(selected, lang)
+    if row is None:  # no such alert: nothing is written, not even an audit row
+        return t("console.unknown", lang), "console-message warn", no_update, no_update, no_update, no_update
     if action == "assign" and assignee not in _assignees():
         return t("console.assign.pick", lang), "console-message warn", no_update, no_update, no_update, no_update
     try:
         out = alerts_workflow.act(
             get_engine(), viewer=current_viewer(), alert_id=row["alert_id"], action=action,
-            version=int(row.get("version") or 0), comment=comment, assignee=assignee, outcome=comment,
+            version=version, comment=comment, assignee=assignee, outcome=comment,
         )  # fmt: skip
     except alerts_workflow.InvalidAction:
         return t("console.invalid", lang), "console-message warn", no_update, no_update, no_update, no_update

@@ -10,6 +10,7 @@ from flask import Flask, Response, request
 
 from data_sources import camera_query, complaints_query
 from ui.auth import allow_roles, current_viewer
+from ui.boundary import BadInput, text
 
 # A cell that starts with one of these is a formula to Excel/LibreOffice: exported text must stay text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -36,24 +37,42 @@ def to_csv(rows: list[dict], columns: tuple[str, ...]) -> str:
     return out.getvalue()
 
 
+# Query parameters are checked here, at the route: a NUL or a control character never reaches PostgreSQL (which
+# refuses NUL in text), an id is id-sized, and the answer to junk is a 400 that names the parameter.
+MAX_ID = 128
+MAX_SEARCH = 200
+MAX_VALUES = 50
+
+
+def _arg(name: str, max_len: int = MAX_ID) -> str | None:
+    return text(request.args.get(name), name=name, max_len=max_len)
+
+
 def _list_arg(name: str) -> list[str]:
-    return [v for v in request.args.getlist(name) if v][:50]
+    values = request.args.getlist(name)
+    if len(values) > MAX_VALUES:
+        raise BadInput(f"{name}: more than {MAX_VALUES} values")
+    return [v for v in (text(v, name=name) for v in values) if v]
 
 
 def _date_arg(name: str) -> datetime | None:
-    value = request.args.get(name)
+    value = _arg(name)
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
+    except ValueError as exc:
+        raise BadInput(f"{name}: not an ISO 8601 date or time") from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _limit() -> int:
-    value = request.args.get("limit", "")
-    return int(value) if value.isdigit() else 200
+    value = _arg("limit", 20)
+    if value is None:
+        return 200
+    if not value.isdigit():
+        raise BadInput("limit: not a whole number")
+    return int(value)  # the data layer caps it
 
 
 def _csv_response(body: str, name: str) -> Response:
@@ -75,8 +94,8 @@ def register(server: Flask) -> None:
             statuses=_list_arg("status"),
             categories=_list_arg("category"),
             unit_codes=_list_arg("unit"),
-            agency_code=request.args.get("agency") or None,
-            search=request.args.get("q") or None,
+            agency_code=_arg("agency"),
+            search=_arg("q", MAX_SEARCH),
             since=_date_arg("since"),
             until=_date_arg("until"),
             limit=_limit(),
@@ -91,7 +110,7 @@ def register(server: Flask) -> None:
             viewer=current_viewer(),
             alert_types=_list_arg("type"),
             unit_codes=_list_arg("unit"),
-            camera_id=request.args.get("camera") or None,
+            camera_id=_arg("camera"),
             since=_date_arg("since"),
             until=_date_arg("until"),
             limit=_limit(),

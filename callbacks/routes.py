@@ -48,7 +48,8 @@ def register(server: Flask) -> None:
         ok, _ = health.ready()
         return jsonify(status="ready" if ok else "unavailable", redis=ok), (200 if ok else 503)
 
-    @server.get("/lang/<lang>")
+    # Only the real languages match: /lang/xx or /lang/x/y fall through to the guarded pages (ui.auth).
+    @server.get(f"/lang/<any({', '.join(LANGUAGES)}):lang>")
     def set_language(lang: str):
         """Remember the language in a cookie and go back to the page the switch was clicked on."""
         target = request.referrer or "/"
@@ -56,6 +57,5 @@ def register(server: Flask) -> None:
         parsed = urlparse(target)
         path = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
         response = redirect(path if path.startswith("/") and not path.startswith("//") else "/")
-        if lang in LANGUAGES:
-            response.set_cookie(LANG_COOKIE, lang, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+        response.set_cookie(LANG_COOKIE, lang, max_age=ONE_YEAR, samesite="Lax", httponly=True)
         return response

@@ -15,6 +15,7 @@ from dash import Dash
 from dash._pages import _path_to_page
 
 from data_sources.viewer import EVERYONE
+from ui.boundary import check_path
 
 # A page that forgot to say who may open it is shown to admins only (and the access test fails).
 UNDECLARED_PAGE_ROLES: frozenset[str] = frozenset({"admin"})
@@ -90,7 +91,8 @@ def callback_roles(app: Dash, body: object) -> frozenset[str]:
         return NO_ROLES
     if is_router(body["output"], entry):
         pathname = _router_pathname(entry, body)
-        return roles_for_path(app, pathname) if pathname is not None else NO_ROLES
+        # A path Dash's router cannot render (no leading slash, controls) is a bad request, not a page.
+        return roles_for_path(app, check_path(pathname)) if pathname is not None else NO_ROLES
     return callback_owner(body["output"], entry)[1]
 
 

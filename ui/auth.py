@@ -26,16 +26,17 @@ from data_sources.ratelimit import RateLimiter
 from data_sources.settings import Settings, get_settings
 from data_sources.viewer import Viewer
 from ui import access, security, sessions
-from ui.i18n import pick_language, t
+from ui.i18n import LANGUAGES, pick_language, t
 from ui.signin_page import render_page
 
 log = logging.getLogger(__name__)
 
-# Reachable without signing in. /healthz answers anonymous callers with its summary status only.
-PUBLIC_PATHS = frozenset({"/login", "/logout", "/healthz", "/favicon.ico", "/_favicon.ico"})
-# Load-balancer probes (callbacks/routes.py): status words only, no data.
-PUBLIC_PATHS |= {"/livez", "/readyz"}
-PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/lang/")
+# Reachable without signing in. /healthz answers anonymous callers with its summary status only; /livez and
+# /readyz are the load balancer's probes (callbacks/routes.py): status words only, no data.
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/healthz", "/livez", "/readyz", "/favicon.ico", "/_favicon.ico"})
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
+# The language switch: only the real languages (any other /lang/... path is a page like any other: signed in).
+LANGUAGE_PATHS = frozenset(f"/lang/{lang}" for lang in LANGUAGES)
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DEFAULT_SECRET = "dev-only-change-me"
 WALL_HOME = "/wall"
@@ -76,6 +77,8 @@ def install(app: Dash) -> None:
     server.before_request(_guard)
     server.after_request(_after)
     server.register_error_handler(CSRFError, _csrf_failed)
+    for unreachable in PG_UNREACHABLE:
+        server.register_error_handler(unreachable, _service_unavailable)
     from callbacks import signin  # here, not at the top: the routes module imports this one
 
     signin.register(server)
@@ -221,7 +224,7 @@ def home_for(principal: auth.Principal | None) -> str:
 
 
 def _is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    return path in PUBLIC_PATHS or path in LANGUAGE_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
 def _is_wall_path(path: str) -> bool:
@@ -335,8 +338,43 @@ def _csrf_failed(error: CSRFError) -> Response:
     return response
 
 
+# PostgreSQL unreachable (refused, timed out, cut, pool exhausted): the request cannot be served, it is not a bug.
+PG_UNREACHABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+RETRY_AFTER_SECONDS = 30
+
+
+def _service_unavailable(error: Exception) -> Response:
+    """Sign-in (or a page whose sign-in check) needs PostgreSQL while it is unreachable: 503 with a clear page for
+    a browser, JSON for anything else, and one log line a minute instead of a traceback per request."""
+    if cache.add("auth:pg-down-503", True, timeout=60):
+        log.warning("PostgreSQL unreachable (%s): answering 503 (e.g. %s)", type(error).__name__, request.path)
+    lang = pick_language(request.args.get("lang"))
+    # A browser navigating or posting the sign-in form gets the page; Dash requests and other clients get JSON.
+    browser = "text/html" in request.accept_mimetypes.values() and not request.path.startswith("/_dash-")
+    if not browser:
+        response = jsonify(error="service unavailable", reason="database unreachable")
+        response.status_code = 503
+    else:
+        retry = "/login" if request.path in ("/login", "/logout") else request.path
+        message = t("auth.unavailable", lang)
+        html = render_page(
+            lang, heading_key="auth.unavailable.title", message=message, form=False, home=retry, home_key="auth.retry"
+        )
+        response = Response(html, status=503, mimetype="text/html")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _signed_in() -> bool:
+    """Whether a principal is signed in; True when that cannot be known (PostgreSQL down): never cache then."""
+    try:
+        return current_principal() is not None
+    except PG_UNREACHABLE:
+        return True
+
+
 def _after(response: Response) -> Response:
     """Security headers on everything, the CSRF cookie Dash's renderer reads, no caching of signed-in data."""
-    static = request.path.startswith(PUBLIC_PREFIXES) and not request.path.startswith("/lang/")
-    signed_in = not static and current_principal() is not None
+    static = request.path.startswith(PUBLIC_PREFIXES)
+    signed_in = not static and _signed_in()
     return security.apply_headers(auth_state().app, response, public_static=static, signed_in=signed_in)

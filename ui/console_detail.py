@@ -68,6 +68,11 @@ def place_list(events: list[dict], lang: str) -> html.Component:
     return html.Ul([html.Li(_event_line(e)) for e in events], className="console-place")
 
 
+def unknown(lang: str) -> list:
+    """The panel for a selected id the server does not know (nothing the browser sent about it is shown)."""
+    return [html.P(t("console.unknown", lang), className="console-hint console-unknown")]
+
+
 def detail(row: dict | None, trail: list[dict], cameras: list[dict], lang: str, place: list[dict] = ()) -> list:
     """The panel's children for one selected row (or the hint to pick one)."""
     if not row:

@@ -10,8 +10,9 @@ from dash import dcc, html
 from dash.exceptions import PreventUpdate
 
 from data_sources.history.common import LOCAL, Window
+from ui import boundary
 from ui.drill_labels import day_text
-from ui.drill_state import RANGES, DrillState, from_store, to_search
+from ui.drill_state import MAX_KEY, RANGES, DrillState, from_store, to_search
 from ui.i18n import t
 from ui.ids import DrillFilters
 
@@ -149,12 +150,15 @@ def now_local() -> datetime:
 
 
 def read_store(data: dict | None) -> tuple[DrillState, Window, str | None]:
-    """(state, window, item id) a layout stored; an empty or malformed store means there is nothing to draw."""
+    """(state, window, item id) a layout stored; an empty store means there is nothing to draw yet, and a
+    malformed one (only a hand-made request sends one: layouts write it) is a bad request."""
+    if data is None:
+        raise PreventUpdate
     parsed = from_store(data)
     if parsed is None:
-        raise PreventUpdate
-    item = data.get("item")
-    return parsed[0], parsed[1], item if isinstance(item, str) else None
+        raise boundary.BadInput("drill store: malformed")
+    item = boundary.text(data.get("item"), name="item", max_len=MAX_KEY)
+    return parsed[0], parsed[1], item
 
 
 def not_found(lang: str, back: str) -> html.Div:

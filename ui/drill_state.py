@@ -17,6 +17,8 @@ MAX_SPAN = timedelta(days=MAX_CUSTOM_DAYS + 1)
 FIVE_MINUTES = timedelta(minutes=5)
 # Query parameters in the order they are written, so one view always has exactly one URL.
 PARAMS = ("range", "from", "to", "unit", "agency", "lang")
+# Unit, agency, segment, camera and complaint ids are short; anything longer in a store is not one of them.
+MAX_KEY = 128
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,16 @@ def to_store(state: DrillState, win: Window) -> dict:
     return {"state": plain, "since": win.since.isoformat(), "until": win.until.isoformat(), "grain": win.grain}
 
 
+def _key(value: object) -> str | None:
+    """A filter key from the store: a short plain string (an id), or None. The store lives in the browser, and
+    whatever it holds reaches SQL: anything else (a dict, a number, a NUL) makes the store malformed."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > MAX_KEY or not value.isprintable():
+        raise ValueError("not a key")
+    return value
+
+
 def from_store(data: Mapping | None) -> tuple[DrillState, Window] | None:
     """The state and window a layout stored, or None when the store is empty or malformed."""
     if not isinstance(data, Mapping) or not isinstance(data.get("state"), Mapping):
@@ -137,14 +149,16 @@ def from_store(data: Mapping | None) -> tuple[DrillState, Window] | None:
             range=str(raw.get("range") or DEFAULT_RANGE),
             start=_date(raw.get("start")),
             end=_date(raw.get("end")),
-            unit=raw.get("unit") or None,
-            agency=raw.get("agency") or None,
-            lang=raw.get("lang") or None,
+            unit=_key(raw.get("unit")),
+            agency=_key(raw.get("agency")),
+            lang=raw.get("lang") if raw.get("lang") in ("vi", "en") else None,
         )
         win = Window(datetime.fromisoformat(data["since"]), datetime.fromisoformat(data["until"]), data["grain"])
     except (KeyError, TypeError, ValueError):
         return None
     # The store lives in the browser: never trust it with a window wider than the URL could ask for.
+    if win.since.tzinfo is None or win.until.tzinfo is None:
+        return None
     if win.grain not in ("5min", "hour", "day") or not timedelta(0) < win.until - win.since <= MAX_SPAN:
         return None
     return state, win

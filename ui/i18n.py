@@ -221,12 +221,30 @@ CATALOG.update(
 # The drill-down pages keep their (many) strings in their own module.
 CATALOG.update(DRILL)
 CATALOG.update(CONSOLE)
+# Sign-in and pages while PostgreSQL (accounts, sessions) is unreachable: a 503 page, never a bare 500.
+CATALOG.update(
+    {
+        "auth.unavailable.title": {"vi": "Dịch vụ tạm thời gián đoạn", "en": "Service temporarily unavailable"},
+        "auth.unavailable": {
+            "vi": (
+                "Không kết nối được cơ sở dữ liệu tài khoản nên chưa thể đăng nhập hoặc mở trang này. "
+                "Các màn hình tường đang mở vẫn hoạt động. Vui lòng thử lại sau ít phút."
+            ),
+            "en": (
+                "The account database cannot be reached, so signing in or opening this page is not possible "
+                "right now. Wall displays already open keep working. Please try again in a few minutes."
+            ),
+        },
+        "auth.retry": {"vi": "Thử lại", "en": "Try again"},
+    }
+)
 
 
 def t(key: str, lang: str, **values: object) -> str:
-    """Translate `key`; a missing key shows itself so the gap is visible rather than blank."""
+    """Translate `key`; a missing key shows itself so the gap is visible rather than blank. A language that is not
+    one of LANGUAGES (a page's stored option is the browser's to send) reads as Vietnamese, never an error."""
     entry = CATALOG.get(key)
-    text = (entry.get(lang) or entry["vi"]) if entry else key
+    text = (entry.get(lang if lang in LANGUAGES else "vi") or entry["vi"]) if entry else key
     return text.format(**values) if values else text
 
 

@@ -89,6 +89,11 @@ CONSOLE: dict[str, dict[str, str]] = {
         ),
         "en": "Redis unreachable: the queue has stopped updating and keeps its last list; it reconnects by itself.",
     },
+    # The server looks every alert up by id (issue 14): an id it does not know is refused.
+    "console.unknown": {
+        "vi": "Không tìm thấy cảnh báo này trên máy chủ: không có gì được lưu.",
+        "en": "This alert does not exist on the server: nothing was saved.",
+    },
     "console.keys": {
         "vi": "Phím tắt: j/k chọn · a tiếp nhận · Enter chi tiết · / tìm kiếm",
         "en": "Keys: j/k move · a acknowledge · Enter detail · / search",

@@ -1,4 +1,4 @@
-"""The plain-Flask pages outside Dash: sign-in, access denied and invalid display token, in the app's dark theme."""
+"""The plain-Flask pages outside Dash: sign-in, access denied, invalid display token and service unavailable."""
 
 from __future__ import annotations
 
@@ -57,8 +57,9 @@ def render_page(
     username: str = "",
     next_path: str | None = None,
     home: str | None = None,
+    home_key: str = "auth.back_home",
 ) -> str:
-    """One standalone HTML page: the sign-in form, or a message with a link home."""
+    """One standalone HTML page: the sign-in form, or a message with a link (home, or `home_key`'s text)."""
     return render_template_string(
         _PAGE,
         lang=lang,
@@ -75,6 +76,6 @@ def render_page(
         t_username=t("auth.username", lang),
         t_password=t("auth.password", lang),
         t_submit=t("auth.submit", lang),
-        t_home=t("auth.back_home", lang),
+        t_home=t(home_key, lang),
         notice=t("auth.notice", lang),
     )

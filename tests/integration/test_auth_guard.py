@@ -14,7 +14,7 @@ from ui import access, auth
 pytestmark = pytest.mark.usefixtures("accounts")
 
 # Routes that answer anonymous callers on purpose (and what they may give away: nothing about the data).
-PUBLIC_ROUTES = {"/login", "/logout", "/healthz", "/livez", "/readyz", "/lang/<lang>", "/_favicon.ico"}
+PUBLIC_ROUTES = {"/login", "/logout", "/healthz", "/livez", "/readyz", "/lang/<any(vi, en):lang>", "/_favicon.ico"}
 STATIC_ROUTES = {"/static/<path:filename>", "/assets/<path:filename>"}
 
 

@@ -162,6 +162,9 @@ def test_crafted_export_requests_cannot_reach_another_agency(world, auth_client)
     for attack in INJECTIONS:
         for name in ("q", "status", "agency", "unit", "since", "limit"):
             response = client.get(base, query_string={name: attack})
+            if response.status_code == 400:  # refused at the export boundary (not a date, controls): nothing leaked
+                assert b"PA-Y" not in response.data
+                continue
             assert not {"PA-Y1", "PA-Y2"} & _ids(_csv(response)), (name, attack)
     wall = auth_client("wall")
     assert wall.get(base, headers={"Accept": "text/csv"}).status_code == 403
