@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import time
+from typing import TypedDict
 
 import redis
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_sources import alerts_workflow, console, console_history, console_lookup
+from data_sources import alerts_workflow, console, console_history, console_lookup, streams
 from data_sources.connections import get_engine, get_redis
 from data_sources.live import id_key
 from data_sources.settings import get_settings
@@ -22,6 +23,14 @@ from ui.i18n import LANGUAGES, t
 ACTION_INPUTS = [Input(ids.console_action(a), "n_clicks") for a in ids.CONSOLE_ACTIONS]
 # A comment longer than this is not a note from a shift (the workflow keeps the first 2000 characters).
 MAX_COMMENT = 10_000
+
+
+class Cursor(TypedDict, total=False):
+    """The console's cursor store (see `_pull`), as the browser sends it back."""
+
+    ids: dict[str, str]
+    more: bool
+    at: float
 
 
 def _lang(config: dict | None) -> str:
@@ -46,7 +55,7 @@ def _rows(items: list[dict], lang: str, states: dict | None = None) -> list[dict
     State(ids.CONSOLE_CONFIG, "data"),
     prevent_initial_call=True,
 )
-def pull(wake: dict | int | None, cursor: dict | None, config: dict | None) -> tuple:
+def pull(wake: dict | int | None, cursor: Cursor | None, config: dict | None) -> tuple:
     """First wake-up loads the queue; later ones send only the new rows (assets/console.js adds or updates them)."""
     lang = _lang(config)
     try:
@@ -80,9 +89,11 @@ def _until(wake: dict | int | None, cursor: dict | None) -> dict[str, str] | Non
         return None
 
 
-def _pull(cursor: dict | None, lang: str, until: dict[str, str] | None = None) -> tuple:
+def _pull(cursor: Cursor | None, lang: str, until: dict[str, str] | None = None) -> tuple:
     if not cursor or not cursor.get("ids"):
         return _first(lang)
+    if not streams.cursor_ok(cursor["ids"]):
+        raise BadInput("cursor: not stream entry ids")
     if until is None:
         got = console.pull(get_redis(), cursor["ids"], engine=get_engine())
         found = None

@@ -7,23 +7,53 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypedDict
 
 import redis
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, no_update
 
-from data_sources import live, liveness, wall_history
+from data_sources import live, liveness, streams, wall_history
 from data_sources.connections import get_redis
 from data_sources.settings import get_settings
 from ui import ids
 from ui import wall_builders as wb
 from ui import wall_kpis as wk
+from ui.boundary import BadInput
 from ui.i18n import t
-from ui.wall_config import TICKER_DEFAULT, parse_query
+from ui.wall_config import parse_query
 
 
-def _options(config: dict | None) -> tuple[str, int]:
+class Cursor(TypedDict, total=False):
+    """The page's stream cursor store (see `_cursor`)."""
+
+    ids: dict[str, str]
+    more: bool
+    at: float
+
+
+class Wake(TypedDict, total=False):
+    """What assets/wall.js writes to wake a pull: the push message's `until` ids, and whether to resync."""
+
+    n: int
+    until: dict[str, str] | None
+    resync: bool
+
+
+def _options(config: dict | None) -> tuple[str, int, int]:
+    """(language, ticker length, live window minutes) parsed again: the options store comes back from the browser."""
     config = config or {}
-    return config.get("lang") or get_settings().language, int(config.get("ticker") or TICKER_DEFAULT)
+    settings = get_settings()
+    opts = parse_query(
+        {name: config.get(name) for name in ("lang", "ticker", "minutes")},
+        default_lang=settings.language, default_minutes=settings.live_window_minutes,
+    )  # fmt: skip
+    return opts["lang"], opts["ticker"], opts["minutes"]
+
+
+def _checked(cursor: Cursor, until: dict[str, str] | None) -> None:
+    """Refuse cursors that hold anything but stream entry ids (a 400, never a Redis error)."""
+    if not streams.cursor_ok(cursor["ids"]) or (until and not streams.cursor_ok(until)):
+        raise BadInput("cursor: not stream entry ids")
 
 
 def _cursor(ids_: dict[str, str], *, more: bool = False) -> dict:
@@ -103,9 +133,9 @@ def update_renderer(prefix: str, args: Mapping[str, str]) -> Callable[[dict, dic
     State(ids.WALL_CURSOR, "data"),
     State(ids.WALL_OPTIONS, "data"),
 )
-def pull(wake: dict | int | None, cursor: dict | None, config: dict | None) -> tuple:
+def pull(wake: Wake | int | None, cursor: Cursor | None, config: dict | None) -> tuple:
     """Read every stream after the page's cursor and send the changes as one Patch of the live store."""
-    lang, cap = _options(config)
+    lang, cap, _ = _options(config)
     r = get_redis()
     wake = wake if isinstance(wake, dict) else {}
     # A fresh page, and every few hours a long-running one (assets/wall.js asks): the present, whole. That
@@ -113,6 +143,7 @@ def pull(wake: dict | int | None, cursor: dict | None, config: dict | None) -> t
     if not cursor or not cursor.get("ids") or wake.get("resync"):
         return _resync(r, lang, cap)
     until = wake.get("until")
+    _checked(cursor, until)
     if until:  # the push message said up to where: a range every wall of this worker shares (see shared_update)
         got = shared_update(get_settings().redis_prefix, cursor["ids"], until, lang, cap)
         if got.resync:
@@ -137,7 +168,7 @@ def pull(wake: dict | int | None, cursor: dict | None, config: dict | None) -> t
 )
 def health(_tick: int | None, config: dict | None) -> tuple:
     """Per stream its state (ok, quiet, late, down, loading) and newest event time; the banner from them."""
-    lang, _ = _options(config)
+    lang, _, _ = _options(config)
     now = time.time()
     try:
         snap = liveness.shared_snapshot(prefix=get_settings().redis_prefix)
@@ -159,8 +190,7 @@ def health(_tick: int | None, config: dict | None) -> tuple:
 )
 def kpis(_tick: int | None, config: dict | None) -> tuple:
     """The four tiles' figures from the current state in Redis (shared by every wall of a worker for 4 s)."""
-    lang, _ = _options(config)
-    minutes = int((config or {}).get("minutes") or get_settings().live_window_minutes)
+    lang, _, minutes = _options(config)
     try:
         state = live.current_state(prefix=get_settings().redis_prefix)
     except redis.RedisError:  # the banner says Redis is down; the tiles keep their last figures
@@ -181,7 +211,7 @@ def kpis(_tick: int | None, config: dict | None) -> tuple:
 )
 def sparklines(_tick: int | None, config: dict | None) -> tuple:
     """Last-hour sparklines and the 30-day on-time share from PostgreSQL (cached a minute per worker)."""
-    lang, _ = _options(config)
+    lang, _, _ = _options(config)
     history = wall_history.last_hour()
     series = {"alerts": "alerts", "congestion": "congestion", "fire": "fire", "complaints": "open"}
     lines = [

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import redis
@@ -135,6 +136,15 @@ def last_id(r: redis.Redis, stream: str, *, k: Keys | None = None) -> str:
     k = k or keys()
     rows = r.xrevrange(k.stream(stream), count=1)
     return rows[0][0].decode() if rows else "0"
+
+
+# A stream entry id as Redis writes it ("<ms>-<seq>"), or "0" for "from the start": what a page's cursor may hold.
+_ENTRY_ID = re.compile(r"\d{1,20}(-\d{1,20})?")
+
+
+def cursor_ok(ids: Mapping[str, str]) -> bool:
+    """Whether a cursor a page sent back (stream name -> entry id) holds only entry ids; XRANGE refuses others."""
+    return len(ids) <= 16 and all(isinstance(v, str) and _ENTRY_ID.fullmatch(v) for v in ids.values())
 
 
 def entry_age_seconds(entry_id: str, now: float | None = None) -> float:

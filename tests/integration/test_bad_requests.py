@@ -185,3 +185,37 @@ def test_bad011_a_language_that_is_no_language_reads_as_vietnamese(started, auth
         for lang in ({"x": 1}, ["en"], "xx"):
             response = _post(client, callback_body(started, key, {(store, "data"): {"lang": lang}}))
             assert response.status_code in (200, 204), (output, lang, response.status_code)
+
+
+@pytest.mark.parametrize(
+    ("output", "cursor_store", "wake_store"),
+    [("wall-cursor.data", "wall-cursor", "wall-wake"), ("console-cursor.data", "console-cursor", "console-wake")],
+)
+def test_bad012_a_cursor_that_is_no_stream_position_is_400(
+    started, auth_client, no_tracebacks, output, cursor_store, wake_store
+):
+    """A live page's cursor comes back from the browser: ids that are no stream entry ids (or no mapping) are a
+    400 naming the cursor, never a Redis error or a 500; junk in a wake-up's `until` is never a 500 either (the
+    wall refuses it, the console reads to the streams' ends); a good cursor still pulls."""
+    client = auth_client("officer")
+    key = next(k for k in _server_callbacks(started) if k.startswith(f"..{output}") or k.startswith(output))
+
+    def pull(cursor: object, wake: object) -> int:
+        values = {(cursor_store, "data"): cursor, (wake_store, "data"): wake}
+        return _post(client, callback_body(started, key, values)).status_code
+
+    for cursor in ({"ids": "x"}, {"ids": {"camera": "zzz"}}, {"ids": {"camera": "1-0; DROP"}}):
+        assert pull(cursor, {"n": 1}) == 400, cursor
+    for until in ("x", {"camera": "1-0; DROP"}, {"camera": {"x": 1}}):
+        assert pull({"ids": {"camera": "1-0"}}, {"n": 1, "until": until}) < 500, until
+    good = {"ids": {"camera": "0", "traffic": "0", "fire": "0", "complaint": "0", "workflow": "0"}, "more": False}
+    assert pull(good, {"n": 1}) in (200, 204)
+
+
+def test_bad013_wall_options_out_of_range_are_parsed_again_not_trusted(started, auth_client, no_tracebacks):
+    """The wall's options store holds numbers the browser may have changed: junk or a huge ticker is clamped."""
+    client = auth_client("officer")
+    key = next(k for k in _server_callbacks(started) if k.startswith("..wall-cursor.data"))
+    for options in ({"ticker": "abc"}, {"ticker": 10**9, "minutes": -5}, {"ticker": {"x": 1}}):
+        body = callback_body(started, key, {("wall-options", "data"): options, ("wall-wake", "data"): {"n": 1}})
+        assert _post(client, body).status_code in (200, 204), options
