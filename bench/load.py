@@ -15,6 +15,7 @@ from gevent import monkey
 monkey.patch_all()
 
 import argparse  # noqa: E402
+import csv  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
@@ -24,6 +25,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from collections import Counter  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import urllib3.util  # noqa: E402
@@ -53,9 +55,10 @@ from bench._push import EntryIndex  # noqa: E402
 from bench._viewers import ConsoleViewer, WallViewer  # noqa: E402
 from bench.deploy import Deployment, fresh_database  # noqa: E402
 from data_sources import auth  # noqa: E402
+from data_sources import events as ev  # noqa: E402
 from data_sources.connections import sqlalchemy_url  # noqa: E402
 from data_sources.events import STREAMS  # noqa: E402
-from data_sources.streams import Keys  # noqa: E402
+from data_sources.streams import Keys, publish  # noqa: E402
 
 DB_NAME = "ioc_bench_load"
 URL_RE = re.compile(r"URL \S+")
@@ -123,6 +126,23 @@ def accounts(database_url: str, prefix: str, officers: int) -> tuple[str, list[t
     return token, out
 
 
+def publish_alerts(r: redis.Redis, k: Keys, per_s: float) -> None:
+    """A busy shift's camera alerts on top of the feed: the demo sends them only as often as a real city would (a
+    few a minute at most), so without these the consoles would have no queue work to pull during a short run."""
+    with (ROOT / "data_sources" / "reference" / "cameras.csv").open(encoding="utf-8") as f:
+        cameras = [row["camera_id"] for row in csv.DictReader(f)]
+    rng = np.random.default_rng()
+    n = 0
+    while True:
+        n += 1
+        alert = ev.CameraAlert(
+            event_id=f"load-{uuid.uuid4().hex[:12]}", ts=datetime.now(UTC), camera_id=str(rng.choice(cameras)),
+            alert_type="crowding", severity="high", score=0.9,
+        )  # fmt: skip
+        publish(r, [alert], k=k)
+        gevent.sleep(float(rng.exponential(1 / per_s)))
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--viewers", type=int, default=200, help="walls + consoles open at once")
@@ -131,6 +151,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seconds", type=float, default=None, help="the same in seconds (default 600)")
     parser.add_argument("--spawn-rate", type=float, default=5.0, help="viewers opened per second")
     parser.add_argument("--feed-rate", type=float, default=7.0, help="FEED_RATE: 7 gives ~50 events/s")
+    parser.add_argument("--alerts-per-s", type=float, default=1.0, help="extra camera alerts for the consoles")
     parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY")
     parser.add_argument("--database-url", help="a migrated database with reference data (default: its own)")
     parser.add_argument("--redis-url", help="default TEST_REDIS_URL, REDIS_URL or redis://127.0.0.1:6379/15")
@@ -188,6 +209,7 @@ def main(argv: list[str] | None = None) -> dict:
         Run.index = EntryIndex(r, k, STREAMS)
         index_greenlet = gevent.spawn(Run.index.run)
         deploy.start("feed", log_dir=args.log_dir)
+        alerts = gevent.spawn(publish_alerts, r, k, args.alerts_per_s) if args.alerts_per_s > 0 else None
         raw_ms = raw_push_ms(r, k)
         environment = Environment(user_classes=[WallViewer, ConsoleViewer], events=events, host=deploy.base)
         runner = environment.create_local_runner()
@@ -219,6 +241,8 @@ def main(argv: list[str] | None = None) -> dict:
         events.request.remove_listener(count_errors)  # what the shutdown cuts short is not an error of the run
         runner.quit()
         index_greenlet.kill(block=False)
+        if alerts is not None:
+            alerts.kill(block=False)
         stats = environment.stats
     finally:
         for event, listener in ((events.request, count_errors), (events.user_error, count_user_errors)):
