@@ -1,7 +1,7 @@
 """The one caching module: flask-caching for data calls, per-scope memoizing, and per-process shared tables.
 
-Every cache of the web process is built from what this module offers; docs/architecture.md ("Caches") lists
-each one with its scope, lifetime, invalidation and reason.
+Every cache of the web process is built from what this module offers; docs/caches.md lists each one with its
+scope, lifetime, invalidation and reason.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ cache = Cache(config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 30})
 
 # Timeouts tied to how fast the underlying data changes.
 HISTORY_TIMEOUT = 60
-HEALTH_TIMEOUT = 2
 
 
 def memoized(timeout: int) -> Callable:
