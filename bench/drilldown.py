@@ -3,8 +3,8 @@
 Seeds ~15 million fact rows (90 days of the demo model plus city-scale camera alerts) into its own database,
 then replays what each page's callbacks ask for, over every range, city-wide and per unit, as an officer and
 as a department head. Each data call runs with an empty flask-caching cache, and its SQL (the very statement
-the data function builds: same text, same bound parameters, checked) runs through a bare autocommit psycopg
-connection and is fetched fully, the two taking turns going first; then the call runs again cached.
+the data function builds, as SQLAlchemy renders it) runs through a bare autocommit psycopg connection and is
+fetched fully, the two taking turns going first; then the call runs again cached.
 
     python bench/drilldown.py              # seed (~10 min on 2 cores), then measure
     python bench/drilldown.py --skip-seed  # measure an already seeded database
