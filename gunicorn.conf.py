@@ -59,9 +59,9 @@ def post_worker_init(worker) -> None:
     worker at start rather than on the first viewer.
     """
     from app import app
+    from ui.dash_adapter import finish_setup
 
-    with app.server.test_request_context("/"):
-        app._setup_server()
+    finish_setup(app)
     if worker_class == "gevent":
         _argon2_off_the_hub()
         import psycopg.waiting

@@ -15,6 +15,7 @@ from gevent import monkey
 monkey.patch_all()
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import csv  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
@@ -246,7 +247,7 @@ def main(argv: list[str] | None = None) -> dict:
         stats = environment.stats
     finally:
         for event, listener in ((events.request, count_errors), (events.user_error, count_user_errors)):
-            if listener in event._handlers:
+            with contextlib.suppress(ValueError):  # the request listener may be gone already
                 event.remove_listener(listener)
         deploy.stop()
         for key in r.scan_iter(match=f"{prefix}*", count=1000):

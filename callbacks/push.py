@@ -3,7 +3,7 @@
 A wake-up makes the page pull from its own cursor (callbacks.wall.pull), so a merged, late or lost message
 can never lose an event (see ../shared/STACK.md for what did lose them). When the stream can, it sends the
 change ready-made instead ("update": the range it covers and its Patch, rendered once per process for every
-wall, callbacks.wall.shared_update); the page applies it only if its cursor stands exactly where the range
+wall, ui.wall_updates.shared_update); the page applies it only if its cursor stands exactly where the range
 starts, and pulls otherwise: fifty walls then cost one read and one render per change, not fifty requests.
 """
 
@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterator
 
 from flask import Flask, Response, request
 
-from callbacks.wall import update_renderer
 from data_sources.connections import get_blocking_redis
 from data_sources.live_feed import ChangeFeed
 from data_sources.settings import get_settings
 from data_sources.streams import Keys
 from ui.auth import allow_roles
+from ui.wall_updates import update_renderer
 
 PUSH_PATH = "/wall/push"
 # A quiet stream still says "ping" this often, so the page knows the channel is alive and a closed tab frees
@@ -48,7 +48,7 @@ def wake_ups(
 
     ready and changed carry the stream ids they report up to: every wall woken by one message pulls the
     same range, which the server reads once (data_sources.live.pull_range). With `render`, each change that
-    follows on from the one before is sent as "update" (see callbacks.wall.update_renderer), every one in order.
+    follows on from the one before is sent as "update" (see ui.wall_updates.update_renderer), every one in order.
     """
     yield f"retry: {RETRY_MS}\n\n"
     feed.join()

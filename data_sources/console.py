@@ -11,10 +11,11 @@ import redis
 from sqlalchemy import Engine, select
 
 from data_sources import alerts_workflow, once, plausible, privacy, reference, schema
+from data_sources.cache import Shared
 from data_sources.connections import get_redis
 from data_sources.events import SEVERITY_RANK, InvalidEvent, parse_event
 from data_sources.group_commit import GroupCommit
-from data_sources.live import Shared, cursor_now, id_key, public
+from data_sources.live import cursor_now, id_key, public
 from data_sources.streams import Keys, entry_from, keys
 
 # Only these streams carry alerts; traffic readings never need a person on their own.

@@ -9,7 +9,6 @@ from datetime import datetime
 
 from psycopg import adapters
 from psycopg import errors as pg_errors
-from psycopg._copy_base import format_row_binary  # not exported: the C formatter that Copy.write_row calls
 from psycopg.adapt import Transformer
 from psycopg.pq import Format
 from psycopg.types.json import Jsonb
@@ -19,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from data_sources import reference, schema
 from data_sources.events import CLOSED_STATUSES, InvalidEvent
+from data_sources.psycopg_adapter import format_row_binary
 
 # Column order used for COPY, per fact table (ingested_at is left to its default).
 COLUMNS: dict[str, tuple[str, ...]] = {

@@ -7,10 +7,9 @@ import time
 from sqlalchemy import text
 
 from data_sources import db, freshness, liveness, state, streams
-from data_sources.cache import HISTORY_TIMEOUT, cache
+from data_sources.cache import HISTORY_TIMEOUT, Shared, cache
 from data_sources.connections import get_engine, get_redis
 from data_sources.events import STREAMS
-from data_sources.live import Shared
 
 
 def _timed(fn):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import Counter, OrderedDict
-from collections.abc import Callable, Hashable
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -13,6 +11,7 @@ from functools import lru_cache
 import redis
 
 from data_sources import once, plausible, reference, state
+from data_sources.cache import Fresh, Shared
 from data_sources.connections import get_redis
 from data_sources.events import STREAMS, InvalidEvent, parse_event
 from data_sources.streams import Entry, Keys, entry_from, keys
@@ -159,55 +158,6 @@ def pull(
     return Pull(events=events, cursor=new_cursor, more=more and not resync, resync=resync)
 
 
-class Shared:
-    """A small per-process table of answers computed once per key, however many threads ask at the same time.
-
-    The first caller computes; callers arriving meanwhile wait for its answer instead of computing it again
-    (a memoizing cache alone lets fifty walls woken together all miss and all read Redis). Errors are not
-    kept: the next caller tries again. Only for answers that never change for their key (ranges of a stream).
-    """
-
-    def __init__(self, size: int = 64, wait_s: float = 10.0) -> None:
-        self._size, self._wait_s = size, wait_s
-        self._lock = threading.Lock()
-        self._slots: OrderedDict[Hashable, list] = OrderedDict()  # key -> [done event, value, error, answered]
-
-    def get(self, key: Hashable, compute: Callable[[], object]):
-        with self._lock:
-            slot = self._slots.get(key)
-            owner = slot is None
-            if owner:
-                slot = self._slots[key] = [threading.Event(), None, None, False]
-                while len(self._slots) > self._size:
-                    self._slots.popitem(last=False)
-            else:
-                self._slots.move_to_end(key)
-        if owner:
-            try:
-                slot[1] = compute()
-            except BaseException as error:
-                # An error is every waiter's answer too. A stop is not (SystemExit, KeyboardInterrupt, a killed
-                # greenlet's GreenletExit): it was meant for the first caller's thread alone; the waiters find
-                # the slot with neither value nor error and compute for themselves.
-                if isinstance(error, Exception):
-                    slot[2] = error
-                with self._lock:
-                    if self._slots.get(key) is slot:
-                        del self._slots[key]
-                raise
-            else:
-                slot[3] = True
-            finally:
-                slot[0].set()
-        elif not slot[0].wait(self._wait_s):
-            return compute()  # the first caller is stuck (Redis hanging): do not wait on it forever
-        if slot[2] is not None:
-            raise slot[2]
-        if not slot[3]:
-            return compute()  # the first caller was stopped before it had an answer
-        return slot[1]
-
-
 _RANGES = Shared()
 
 
@@ -301,8 +251,7 @@ def wait_for_change(
 
 # Figures on the KPI tiles may be this old; also how long one decoded current state serves every wall.
 STATE_SECONDS = 4
-_STATES: OrderedDict[str, tuple[float, dict]] = OrderedDict()
-_STATES_LOCK = threading.Lock()
+_STATES = Fresh(STATE_SECONDS, size=8)
 
 
 def current_state(*, prefix: str) -> dict:
@@ -313,18 +262,7 @@ def current_state(*, prefix: str) -> dict:
     prune) and the server's memory grew for the first forty minutes of every run. Callers must not change it.
     `prefix` is part of the key so deployments (and test sessions) sharing a process never mix.
     """
-    now = time.monotonic()
-    with _STATES_LOCK:
-        hit = _STATES.get(prefix)
-    if hit is not None and now - hit[0] < STATE_SECONDS:
-        return hit[1]
-    value = read_current_state(get_redis(), k=Keys(prefix))
-    with _STATES_LOCK:
-        _STATES[prefix] = (now, value)
-        _STATES.move_to_end(prefix)
-        while len(_STATES) > 8:
-            _STATES.popitem(last=False)
-    return value
+    return _STATES.get(prefix, lambda: read_current_state(get_redis(), k=Keys(prefix)))
 
 
 def read_current_state(r: redis.Redis, *, k: Keys | None = None) -> dict:

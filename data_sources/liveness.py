@@ -24,9 +24,9 @@ from datetime import datetime
 import redis
 
 from data_sources import freshness
+from data_sources.cache import Shared
 from data_sources.connections import get_redis
 from data_sources.events import STREAMS
-from data_sources.live import Shared
 from data_sources.settings import get_settings
 from data_sources.streams import DATA_FIELD, Keys, keys
 

@@ -82,3 +82,16 @@ def unit_scope(viewer: Viewer, *, unit_col: ColumnElement) -> ColumnElement[bool
 def scoped(stmt: Select, clause: ColumnElement[bool]) -> Select:
     """Apply a scope clause; a separate step so a reviewer can grep for every scoped query."""
     return stmt.where(clause)
+
+
+def scope_of(viewer: Viewer) -> Viewer:
+    """The part of a Viewer that decides what SQL returns, used as cache key: same scope, same cache entry.
+
+    Officers and admins all see everything; a dept_head is their agency and units. Names, addresses and
+    clearance never change an aggregate, so they are dropped (and never reach a cache key).
+    """
+    if viewer.sees_all:
+        return Viewer(role="officer", username="*")
+    return Viewer(
+        role=viewer.role, username="*", agency_code=viewer.agency_code, unit_codes=tuple(sorted(viewer.unit_codes))
+    )

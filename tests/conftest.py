@@ -10,19 +10,19 @@ from pathlib import Path
 
 import pytest
 import redis
-from dash.testing.application_runners import BaseDashRunner
 from sqlalchemy import create_engine, text
 
 from data_sources import db, reference, schema
 from data_sources.connections import reset_connections, sqlalchemy_url
 from data_sources.settings import get_settings
 from data_sources.streams import Keys
+from ui.dash_adapter import first_test_port
 
 SESSION = uuid.uuid4().hex[:8]
 
 # dash.testing numbers its test servers from one fixed port up; two suites at once (two engineers, or a suite
 # beside `make run`'s benches) would collide. Each test process starts from a port range of its own.
-BaseDashRunner._next_port = 20000 + (os.getpid() % 4000) * 10
+first_test_port(20000 + (os.getpid() % 4000) * 10)
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 
 

@@ -12,10 +12,10 @@ reach one callback while being checked as another.
 from __future__ import annotations
 
 from dash import Dash
-from dash._pages import _path_to_page
 
 from data_sources.viewer import EVERYONE
 from ui.boundary import check_path
+from ui.dash_adapter import path_to_page
 
 # A page that forgot to say who may open it is shown to admins only (and the access test fails).
 UNDECLARED_PAGE_ROLES: frozenset[str] = frozenset({"admin"})
@@ -36,8 +36,7 @@ def page_roles(page: dict) -> frozenset[str]:
 
 def page_for_path(app: Dash, pathname: str) -> dict | None:
     """The registry entry Dash would render for `pathname` (same lookup as Dash's router), or None."""
-    page, _ = _path_to_page(app.strip_relative_path(pathname))
-    return page or None
+    return path_to_page(app.strip_relative_path(pathname)) or None
 
 
 def roles_for_path(app: Dash, pathname: str) -> frozenset[str]:

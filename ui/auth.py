@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,9 +18,8 @@ from werkzeug.exceptions import Unauthorized
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from data_sources import auth, privacy
-from data_sources.cache import cache
+from data_sources.cache import InFlight, Shared, cache
 from data_sources.connections import get_engine, get_redis
-from data_sources.live import Shared
 from data_sources.ratelimit import RateLimiter
 from data_sources.settings import Settings, get_settings
 from data_sources.viewer import Viewer
@@ -137,28 +135,19 @@ def _single_load(key: str, base: str, load, seconds: float):
     hit = cache.get(key)
     if hit is not None:
         return hit or None
-    # One load per key at a time in this process: under gevent hundreds of requests can miss together when the
-    # entry expires, and each would queue for a PostgreSQL connection (bench/load.py saw the pool run dry).
-    with _LOADING_LOCK:
-        loading = _LOADING.get(key)
-        if loading is None:
-            _LOADING[key] = threading.Event()
-    if loading is not None:
-        loading.wait(5)
+
+    def after_wait():
         hit = cache.get(key)
         if hit is not None:
             return hit or None
         return _load_cached(key, base, load, seconds)  # the first load failed or is stuck: try ourselves
-    try:
-        return _load_cached(key, base, load, seconds)
-    finally:
-        with _LOADING_LOCK:
-            _LOADING.pop(key).set()
+
+    return _LOADING.run(key, lambda: _load_cached(key, base, load, seconds), after_wait)
 
 
-# Keys being loaded from PostgreSQL right now in this process, and the lock that guards the table.
-_LOADING: dict[str, threading.Event] = {}
-_LOADING_LOCK = threading.Lock()
+# One load per key at a time in this process: under gevent hundreds of requests can miss together when the
+# entry expires, and each would queue for a PostgreSQL connection (bench/load.py saw the pool run dry).
+_LOADING = InFlight(wait_s=5)
 
 
 def _load_cached(key: str, base: str, load, seconds: float):

@@ -8,6 +8,7 @@ import pandas as pd
 from sqlalchemy import Float, Select, Table, and_, bindparam, func, select, union_all
 
 from data_sources import privacy
+from data_sources.cache import memoized
 from data_sources.history.common import (
     FIRST_DAY,
     HISTORY_TTL,
@@ -21,7 +22,6 @@ from data_sources.history.common import (
     as_frame,
     bucket_param,
     frame,
-    memoized,
     records,
     run_many,
     write_async_commit,

@@ -8,7 +8,8 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Select, bindparam, func, select
 
-from data_sources.history.common import HISTORY_TTL, LOCAL, Query, Window, frame, local_day, memoized
+from data_sources.cache import memoized
+from data_sources.history.common import HISTORY_TTL, LOCAL, Query, Window, frame, local_day
 from data_sources.schema import fire_danger, hotspots
 from data_sources.viewer import Viewer, scoped, unit_scope
 

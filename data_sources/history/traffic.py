@@ -8,6 +8,7 @@ from datetime import timedelta
 import pandas as pd
 from sqlalchemy import CompoundSelect, Select, Table, and_, bindparam, func, literal, select, union_all
 
+from data_sources.cache import memoized
 from data_sources.history.common import (
     HISTORY_TTL,
     ITEM_TTL,
@@ -20,7 +21,6 @@ from data_sources.history.common import (
     bucket_of,
     frame,
     local_part,
-    memoized,
     records,
 )
 from data_sources.history.rollups import traffic_daily, traffic_hourly, traffic_unit_hourly

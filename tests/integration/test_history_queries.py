@@ -170,15 +170,16 @@ def test_history019_the_audit_write_commits_on_its_own_and_a_failed_one_shows_no
     from sqlalchemy import exc as sa_exc
 
     from data_sources import privacy
-    from data_sources.history.common import history_engine, write_async_commit
+    from data_sources.connections import get_engine
+    from data_sources.history.common import write_async_commit
 
     write_async_commit(privacy.audit_insert(actor="t-async", role="officer", action="view_personal_data"))
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM audit_log WHERE actor = 't-async'")).scalar() == 1
-    # The pooled connection is back in autocommit with no transaction left open (SET LOCAL ended with it).
-    with history_engine().connect() as conn:
+    # The pooled connection is back with no transaction left open (SET LOCAL ended with it).
+    with get_engine().connect() as conn:
         raw = conn.connection.driver_connection
-        assert raw.autocommit and raw.info.transaction_status.name == "IDLE"
+        assert raw.info.transaction_status.name == "IDLE"
         assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
 
     # An audit row that cannot be written: the call fails and the viewer gets no unmasked rows.

@@ -1,4 +1,4 @@
-"""live.Shared, the per-process single-flight table: waiters share the first caller's answer or error, not its stop."""
+"""cache.Shared, the per-process single-flight table: waiters share the first caller's answer or error, not its stop."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from data_sources.live import Shared
+from data_sources.cache import Shared
 
 
 def _first_caller(shared: Shared, compute) -> tuple[threading.Thread, list]:

@@ -199,8 +199,8 @@ def test_push_stream_sends_each_change_ready_made_in_a_chain_the_page_can_check(
     import json
 
     from callbacks.push import wake_ups
-    from callbacks.wall import update_renderer
     from data_sources.live_feed import ChangeFeed
+    from ui.wall_updates import update_renderer
 
     feed = ChangeFeed(lambda: get_blocking_redis(live_env["REDIS_URL"]), rkeys, block_ms=100)
     render = update_renderer(rkeys.prefix, {"lang": "en", "ticker": "5"})
@@ -265,7 +265,7 @@ def test_a_push_stream_still_hears_changes_after_the_feed_thread_ended_under_it(
 
 
 def test_an_update_is_computed_once_per_process_however_many_walls_ask_at_once(rds, rkeys, monkeypatch):
-    from callbacks import wall
+    from ui import wall_updates as wall
 
     since = live.cursor_now(rds, k=rkeys)
     _publish(rds, rkeys, [_alert(i) for i in range(20)])
