@@ -17,9 +17,10 @@ from sqlalchemy import Engine, text
 from data_sources import facts, liveness, schema
 from data_sources.demo import load_world
 from data_sources.demo import model as m
-from data_sources.events import CLOSED_STATUSES
+from data_sources.events import CLOSED_STATUSES, KIND_STREAM
 from data_sources.settings import get_settings
 from data_sources.state import HOTSPOT_WINDOW_SECONDS, StateWriter
+from data_sources.streams import keys, publish
 
 log = logging.getLogger("demo.backfill")
 
@@ -114,6 +115,9 @@ def backfill(
     start = end - timedelta(days=days)
     world, refs = load_world(), facts.Refs.from_files()
     latest, counts = _Latest(end), Counter()
+    # The events of the live window also go to the streams, at the end: a wall opened after the first start shows
+    # the last hour's alerts in its ticker (with their own times), as the KPI tiles count them from the state.
+    live_from, recent = end - timedelta(minutes=get_settings().live_window_minutes), []
     t0, started = perf_counter(), time.time()
     _progress(r, "history", 0, days + 1, started)
     log.info("backfill %d days %s .. %s (seed %d)", days, start.isoformat(timespec="seconds"), end.isoformat(), seed)
@@ -135,6 +139,7 @@ def backfill(
             facts.copy_rows(conn, "traffic_5min", rollup_rows(rows))
             written = facts.write_events(conn, events, refs)
         latest.add(events)
+        recent += [e for e in events if e.ts >= live_from]
         counts.update({"traffic_readings": len(rows), **written.offered})
         log.info(
             "  day %d/%d from %s: %d traffic rows, %d other events (%.1f s)",
@@ -149,6 +154,9 @@ def backfill(
     log.info("ANALYZE %.1f s", perf_counter() - t1)
     state = [*latest.events(), *m.traffic_readings(world, seed, end - timedelta(seconds=m.STEP), end)]
     StateWriter(r).apply(state)
+    k = keys()
+    if not any(r.xlen(k.stream(name)) for name in {KIND_STREAM[e.kind] for e in recent}):  # first start only
+        publish(r, sorted(recent, key=lambda e: e.ts), k=k)
     _progress(r, "done", days + 1, days + 1, started)
     still_open = sum(1 for e in state if e.kind == "complaint" and e.status not in CLOSED_STATUSES)
     log.info("redis state: %d events, %d open complaints; total %.1f s", len(state), still_open, perf_counter() - t0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from data_sources.demo import load_world
 from data_sources.demo.backfill import backfill
 from data_sources.demo.live import LiveFeed, run_live
 from data_sources.events import CLOSED_STATUSES, STREAMS, parse_event
+from data_sources.settings import get_settings
 
 SEED = 20251123
 # Dry season, so every fact table (hotspots included) gets rows in two days.
@@ -56,9 +58,25 @@ def test_backfill_fills_history_and_state_and_rerunning_adds_nothing(engine, cle
     progress = {k.decode(): v.decode() for k, v in rds.hgetall(liveness.progress_key(rkeys)).items()}
     assert (progress["phase"], progress["done"], progress["total"]) == ("done", "3", "3")
 
+    # The live window's alerts, fires and reports are in the streams once, with their own times: a wall opened
+    # after the first start shows them in its ticker instead of an empty list beside non-zero KPI tiles.
+    def carried() -> list[tuple[str, str]]:
+        out = []
+        for name in ("camera", "fire", "complaint"):
+            for _, fields in rds.xrange(rkeys.stream(name)):
+                body = json.loads(fields[b"data"])
+                out.append((body["event_id"], body["ts"]))
+        return out
+
+    recent = carried()
+    assert recent and len({eid for eid, _ in recent}) == len(recent)
+    window = END - timedelta(minutes=get_settings().live_window_minutes)
+    assert all(window <= datetime.fromisoformat(ts) <= END for _, ts in recent)
+
     again = backfill(engine, rds, days=2, end=END, seed=SEED)
     assert again == offered
     assert _counts(engine) == counts
+    assert carried() == recent  # a second run publishes nothing again
 
 
 def test_live_run_publishes_to_all_four_streams_and_moves_backfilled_complaints(engine, clean_facts, rkeys, rds):
