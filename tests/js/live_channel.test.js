@@ -143,3 +143,26 @@ test("messages reach their handlers; silence reopens the stream; close stops it"
   ch.check();
   assert.equal(FakeEventSource.opened.length, 2);  // a closed channel stays closed
 }));
+
+test("a stream the server closed is reopened after 2 s, unless the page closed it", (t) => withFakes(() => {
+  t.mock.timers.enable({apis: ["setTimeout"]});
+  const ch = new lc.Channel(() => {});
+  ch.open("/push", {});
+  const first = FakeEventSource.opened[0];
+  first.readyState = 1;
+  first.onerror();  // a dropped connection the browser retries itself: nothing to do
+  assert.equal(FakeEventSource.opened.length, 1);
+  first.readyState = 2;
+  first.onerror();
+  assert.equal(ch.es, null);
+  t.mock.timers.tick(1999);
+  assert.equal(FakeEventSource.opened.length, 1);
+  t.mock.timers.tick(1);
+  assert.equal(FakeEventSource.opened.length, 2);
+  const second = FakeEventSource.opened[1];
+  second.readyState = 2;
+  second.onerror();
+  ch.close();  // the page was left before the reopen was due
+  t.mock.timers.tick(5000);
+  assert.equal(FakeEventSource.opened.length, 2);
+}));
