@@ -37,7 +37,7 @@ run: venv
 	$(PY) manage.py run
 
 test: venv browser node
-	node --test tests/js/
+	node --test tests/js/*.test.js
 	mkdir -p $(TMPDIR)/ioc-chrome
 	TMPDIR=$(TMPDIR)/ioc-chrome $(PY) -m pytest --headless -q $(PYTEST_ARGS)
 
