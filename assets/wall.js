@@ -1,4 +1,5 @@
-/* The wall's live side (/wall): the push wake-up, pull bookkeeping, the age clocks, the clientside callbacks. */
+/* The wall's live side (/wall): ready-made updates, the age clocks, layers and ticker, the clientside callbacks.
+   The push channel and its pull bookkeeping are assets/live_channel.js's; this file says what each message does. */
 (function () {
   "use strict";
 
