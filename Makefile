@@ -6,9 +6,20 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements-dev.lock | cut -c1-12)
 export TMPDIR ?= /tmp
 
-.PHONY: run test lint format bench load browser venv clean
+.PHONY: run test lint format bench load browser venv node clean
 
 venv: $(STAMP)
+
+# Node and npm from Debian for ESLint and the JS unit tests; node_modules installed from package-lock.json.
+NODE_STAMP := node_modules/.installed-$(shell sha1sum package-lock.json | cut -c1-12)
+node: $(NODE_STAMP)
+
+$(NODE_STAMP): package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq nodejs npm; fi; }
+	npm ci --no-audit --no-fund --silent
+	rm -f node_modules/.installed-* && touch $(NODE_STAMP)
 
 $(STAMP): requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,13 +36,15 @@ browser:
 run: venv
 	$(PY) manage.py run
 
-test: venv browser
+test: venv browser node
+	node --test tests/js/*.test.js
 	mkdir -p $(TMPDIR)/ioc-chrome
 	TMPDIR=$(TMPDIR)/ioc-chrome $(PY) -m pytest --headless -q $(PYTEST_ARGS)
 
-lint: venv
+lint: venv node
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	npx --no-install eslint .
 
 format: venv
 	$(PY) -m ruff format .
@@ -54,4 +67,4 @@ load: venv
 	$(PY) bench/load.py --viewers $(LOAD_VIEWERS) --minutes $(LOAD_MINUTES)
 
 clean:
-	rm -rf var screenshots
+	rm -rf var screenshots node_modules

@@ -1,8 +1,8 @@
 /* Duty console "/console": wake-ups from the wall's push channel, incoming rows, filters, keys, sound and flash. */
 (function () {
   "use strict";
-  var S = {cfg: null, es: null, n: 0, inflight: 0, again: false, ctx: null, muted: false, alarms: 0, keys: false, down: false, cursor: null,
-           ticks: 0, until: null};
+  var S = {cfg: null, ch: null, ctx: null, muted: false, alarms: 0, keys: false, down: false, cursor: null, ticks: 0};
+  var LC = function () { return window.iocLiveChannel; };  // assets/live_channel.js (loaded after this file)
 
   function api() {
     try {
@@ -12,51 +12,38 @@
     }
   }
 
-  // One pull in flight at a time: two answers arriving together would set the incoming-rows store twice
-  // before its callback ran, and Dash keeps only the last value (rows lost). A wake-up meanwhile is kept
-  // for when the answer is in; an answer that never comes (server or Redis down) frees the slot after 5 s.
-  function wake() {
-    if (S.inflight && Date.now() - S.inflight < 5000) { S.again = true; return; }
-    S.inflight = Date.now();
-    S.again = false;
-    S.n += 1;
-    window.dash_clientside.set_props(S.cfg.wake, {data: {n: S.n, until: S.until}});
+  // One pull in flight at a time (assets/live_channel.js): a wake-up meanwhile is kept for when the answer is in.
+  // The pull reads up to the newest ids this page knows exist (push messages, health ticks): consoles woken by
+  // the same message then ask for the same range, which the server reads once for all of them.
+  function channel() {
+    if (!S.ch) {
+      S.ch = new (LC().Channel)(function (n, until) {
+        window.dash_clientside.set_props(S.cfg.wake, {data: {n: n, until: until}});
+      });
+    }
+    return S.ch;
   }
 
-  // The newest ids this page knows exist (push messages, health ticks). A pull reads up to them: consoles woken
-  // by the same message then ask for the same range, which the server reads once for all of them.
-  function learn(ids) {
-    if (!ids || typeof ids !== "object") { return; }
-    S.until = S.until || {};
-    Object.keys(ids).forEach(function (name) {
-      if (typeof ids[name] === "string" && (!S.until[name] || after(ids[name], S.until[name]))) { S.until[name] = ids[name]; }
-    });
-  }
+  function wake() { channel().wake(); }
+
+  function learn(ids) { channel().until = LC().mergeIds(channel().until, ids); }
 
   // The push message only says "something changed": the pull reads from the page's cursor, so nothing is lost.
   function listen() {
-    if (S.es) { S.es.close(); }
-    var es = new EventSource(S.cfg.push);
-    S.es = es;
-    es.addEventListener("ready", wake);
-    es.addEventListener("changed", wakeIfQueued);
-    es.addEventListener("update", wakeIfQueued);  // the wall's ready-made updates are not for us: only a wake-up
+    channel().open(S.cfg.push, {
+      ready: wake,
+      changed: wakeIfQueued,
+      update: wakeIfQueued  // the wall's ready-made updates are not for us: only a wake-up
+    });
   }
 
   // Most of the feed is traffic readings, which never queue anything: a message whose queue streams have not
   // passed our cursor needs no pull (at 50 events/s that is most of them). Anything unreadable still wakes.
   var QUEUED = ["camera", "fire", "complaint"];
   function wakeIfQueued(e) {
-    var ids = null;
-    try {
-      var d = JSON.parse(e.data);
-      ids = d && typeof d.to === "object" ? d.to : d;
-    } catch (err) {
-      ids = null;
-    }
+    var ids = LC().messageIds(e.data);
     learn(ids);
-    if (!S.cursor || !ids || typeof ids !== "object") { wake(); return; }
-    if (QUEUED.some(function (name) { return ids[name] !== undefined && after(ids[name], S.cursor[name]); })) { wake(); }
+    if (!S.cursor || !ids || LC().passed(ids, S.cursor, QUEUED)) { wake(); }
   }
 
   // ---------------------------------------------------------------- sound
@@ -149,17 +136,6 @@
     } else { return; }
   }
 
-  // Stream ids "ms-seq" compared as numbers: is `a` after `b`?
-  function after(a, b) {
-    var x = String(a || "0").split("-").map(Number), y = String(b || "0").split("-").map(Number);
-    return x[0] !== y[0] ? x[0] > y[0] : (x[1] || 0) > (y[1] || 0);
-  }
-
-  function behind(heads) {
-    if (!S.cursor) { return true; }
-    return Object.keys(heads || {}).some(function (name) { return after(heads[name], S.cursor[name]); });
-  }
-
   // Another console changed these alerts: merge their new state into our rows (and the selection, so the
   // detail shows it and our next action names the new version).
   function patchStates(a, states) {
@@ -190,9 +166,9 @@
     },
     pulled: function (cursor) {
       if (cursor && cursor.ids) { S.cursor = cursor.ids; }
-      S.inflight = 0;
+      var again = channel().answered();
       // A burst longer than one pull, or a wake-up that came while pulling: read on at once.
-      if ((cursor && cursor.more) || S.again) { wake(); }
+      if ((cursor && cursor.more) || again) { wake(); }
     },
     incoming: function (data) {
       var a = api();
@@ -218,12 +194,13 @@
     health: function (h) {
       if (!h || !S.cfg) { return; }
       S.ticks += 1;
+      channel().check();  // a lost pull is sent again, a silent stream reopened
       if (!h.redis) { S.down = true; return; }
       learn(h.heads);
       var back = S.down;
       S.down = false;
       // Before the first load, leave it to the push channel's "ready" for a tick rather than load twice.
-      if (back || (S.cursor ? behind(h.heads) : S.ticks > 1)) { wake(); }
+      if (back || (S.cursor ? LC().behind(h.heads, S.cursor) : S.ticks > 1)) { wake(); }
     },
     filters: function (search, kind, unit, agency, state) {
       var a = api();

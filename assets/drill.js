@@ -71,8 +71,7 @@
       var onClick = function (event) {
         if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
         event.preventDefault();
-        window.history.pushState({}, "", href);
-        window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+        window.iocDashRenderer.navigate(href);  // assets/dash_renderer_shim.js
         window.scrollTo(0, 0);
       };
       return React.createElement("a", {href: href, onClick: onClick, className: "drill-link"}, props.value);

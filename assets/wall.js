@@ -1,12 +1,14 @@
-/* The wall's live side (/wall): the push wake-up, pull bookkeeping, the age clocks, the clientside callbacks. */
+/* The wall's live side (/wall): ready-made updates, the age clocks, layers and ticker, the clientside callbacks.
+   The push channel and its pull bookkeeping are assets/live_channel.js's; this file says what each message does. */
 (function () {
   "use strict";
 
   var M = function () { return window.iocWallMap; };  // assets/wall_map.js (loaded after this file)
+  var LC = function () { return window.iocLiveChannel; };  // assets/live_channel.js (loaded after this file)
   var RESYNC_MS = 6 * 3600 * 1000;
   // Everything the page learned, kept here (not in Dash stores) because it only drives what the clocks print.
   var S = {
-    cfg: null, es: null, n: 0, until: null, cursor: null, pushed: 0, inflight: false, pending: false, sentAt: 0, lastMsg: 0, timer: null,
+    cfg: null, ch: null, cursor: null, pushed: 0, timer: null,
     skew: 0, streams: {}, healthAt: 0, kpiAt: null, sparkAt: null, layers: {}, linkAt: null, drawn: {}, resyncAt: Date.now()
   };
 
@@ -23,33 +25,29 @@
 
   // ---------------------------------------------------------------- push wake-up and pull bookkeeping
 
-  function wake() {
-    if (S.inflight) { S.pending = true; return; }  // one pull at a time; the next one reads everything after it
-    S.inflight = true;
-    S.pending = false;
-    S.sentAt = Date.now();
-    S.n += 1;
-    // Every 6 hours one pull takes the present whole: expired hotspots and alerts leave the page's tables, and
-    // anything a long-running page might have drifted on is set right.
-    var resync = Date.now() - S.resyncAt > RESYNC_MS;
-    if (resync) { S.resyncAt = Date.now(); }
-    window.dash_clientside.set_props(S.cfg.wake, {data: {n: S.n, until: S.until, resync: resync}});
+  function channel() {
+    if (!S.ch) {
+      // Every 6 hours one pull takes the present whole: expired hotspots and alerts leave the page's tables, and
+      // anything a long-running page might have drifted on is set right.
+      S.ch = new (LC().Channel)(function (n, until) {
+        var resync = Date.now() - S.resyncAt > RESYNC_MS;
+        if (resync) { S.resyncAt = Date.now(); }
+        window.dash_clientside.set_props(S.cfg.wake, {data: {n: n, until: until, resync: resync}});
+      });
+    }
+    return S.ch;
   }
 
-  function sameIds(a, b) {
-    if (!a || !b) { return false; }
-    var ka = Object.keys(a), kb = Object.keys(b);
-    return ka.length === kb.length && ka.every(function (k) { return a[k] === b[k]; });
-  }
+  function wake() { channel().wake(); }
 
   // A change sent ready-made (callbacks/push.py): the Patch for the range (from, to]. It is applied only if
   // the page's cursor stands exactly at `from` and no pull is under way; otherwise it is a wake-up like any
   // other, and the pull reads from the cursor up to `to`. Either way every event reaches the page once.
   // set_props applies a Patch to the store at once (no merging), and moving the cursor runs `pulled`.
   function update(data) {
-    var m;
-    try { m = JSON.parse(data); } catch (err) { S.until = null; wake(); return; }
-    if (S.inflight || S.pending || !sameIds(S.cursor, m.from)) { S.until = m.to; wake(); return; }
+    var m, ch = channel();
+    try { m = JSON.parse(data); } catch (err) { ch.until = null; wake(); return; }
+    if (ch.busy() || !LC().sameIds(S.cursor, m.from)) { ch.until = m.to; wake(); return; }
     var set = window.dash_clientside.set_props;
     if (m.live) { set(S.cfg.live, {data: m.live}); }
     S.cursor = m.to;
@@ -58,54 +56,30 @@
   }
 
   function open() {
-    var es = new EventSource(S.cfg.push);
-    S.es = es;
-    S.lastMsg = Date.now();
-    function alive() { S.lastMsg = Date.now(); }
+    var ch = channel();
     // Each carries the stream ids it reports up to: the pull reads exactly that range (shared by every wall).
-    function upTo(e) { alive(); try { S.until = JSON.parse(e.data); } catch (err) { S.until = null; } wake(); }
-    es.addEventListener("ready", upTo);
-    es.addEventListener("changed", upTo);
-    es.addEventListener("update", function (e) { alive(); update(e.data); });
-    es.addEventListener("ping", function () {
-      alive();
-      if (!S.inflight && !S.pending) { S.linkAt = now(); }  // nothing new up to now: the picture is current
+    function upTo(e) { try { ch.until = JSON.parse(e.data); } catch (err) { ch.until = null; } wake(); }
+    ch.open(S.cfg.push, {
+      ready: upTo,
+      changed: upTo,
+      update: function (e) { update(e.data); },
+      ping: function () { if (!ch.busy()) { S.linkAt = now(); } },  // nothing new up to now: the picture is current
+      down: null  // the server answers, Redis does not: the banner says so (the message keeps the stream alive)
     });
-    es.addEventListener("down", alive);  // the server answers, Redis does not: the banner says so
-    es.onerror = function () {
-      if (es.readyState === 2) { S.es = null; setTimeout(function () { if (!S.es) { open(); } }, 2000); }
-    };
   }
 
   function watch() {
     if (!document.getElementById(S.cfg.root)) { stop(); return; }
-    // A pull that never came back (server or Redis down): try again, every 5 s until one succeeds; its
-    // cursor has not moved, so whatever arrived meanwhile is read then.
-    if (S.inflight && Date.now() - S.sentAt > 5000) { S.inflight = false; wake(); }
+    var ch = channel();
+    ch.check();  // a lost pull is sent again, a silent stream reopened
     // Changes mostly arrive ready-made, without a pull: the 6-hourly reload of the present is due by the clock.
-    if (!S.inflight && Date.now() - S.resyncAt > RESYNC_MS) { wake(); }
-    // Not even a ping for 12 s: the stream is stuck (a proxy, a dead worker); open a new one.
-    if (S.es && Date.now() - S.lastMsg > 12000) { S.es.close(); S.es = null; open(); }
-    S.ticks = (S.ticks || 0) + 1;
-    if (S.ticks % 10 === 0) { trimDashHistory(); }
+    if (!ch.inflight && Date.now() - S.resyncAt > RESYNC_MS) { wake(); }
     render();
   }
 
-  // Dash's renderer appends every input change made in the browser (each interval tick, each wake-up) to an
-  // undo history that nothing reads and nothing trims, copying the whole list each time: over days that is
-  // the wall's one unbounded list. Keep its tail. (Dash 4.4; the store is the renderer's own window handle.)
-  function trimDashHistory() {
-    (window.dash_stores || []).forEach(function (store) {
-      var h = store && store.getState && store.getState().history;
-      if (h && h.past && h.past.length > 50) { h.past.splice(0, h.past.length - 10); }
-      if (h && h.future && h.future.length > 50) { h.future.splice(0, h.future.length - 10); }
-    });
-  }
-
   function stop() {
-    if (S.es) { S.es.close(); }
+    if (S.ch) { S.ch.close(); }
     clearInterval(S.timer);
-    S.es = null;
     S.timer = null;
   }
 
@@ -174,17 +148,6 @@
     return DAY.format(at) === DAY.format(new Date(now() * 1000)) ? HMS.format(at) : DM.format(at);
   }
 
-  // The rows a page shows: the first (newest) row of each event id. The server keeps the list to one row per
-  // id already; this holds even if a copy ever slipped into the store, so one event can never fill the list.
-  function uniqueRows(rows) {
-    var seen = {};
-    return rows.filter(function (row) {
-      if (seen[row[0]]) { return false; }
-      seen[row[0]] = true;
-      return true;
-    });
-  }
-
   // Ticker rows [id, epoch time, severity, label, what, where] -> <li data-alert-id>, text only; kept nodes are
   // reused while their row is unchanged (a newer version of an event draws its row again).
   function drawTicker(list, rows) {
@@ -224,7 +187,7 @@
     start: function (cfg) {
       if (cfg) {
         S.cfg = cfg;
-        if (!S.es) { open(); }
+        if (!channel().es) { open(); }
         if (!S.timer) { S.timer = setInterval(watch, 1000); }
         render();
       }
@@ -235,15 +198,16 @@
       S.linkAt = cursor.at;
       // A pushed update moved the cursor itself (and may have moved it again since): only a pull's answer
       // ends a pull and sets where the page stands.
+      var again = false;
       if (!cursor.pushed) {
-        S.inflight = false;
+        again = channel().answered();
         S.cursor = cursor.ids || null;
       }
       Object.keys(cursor.ids || {}).forEach(function (name) {
         var id = cursor.ids[name];
         if (id && id !== "0") { S.layers[name] = parseInt(id.split("-")[0], 10) / 1000; }
       });
-      if (!cursor.pushed && (S.pending || cursor.more)) { wake(); }
+      if (!cursor.pushed && (again || cursor.more)) { wake(); }
     },
     noteHealth: function (h) {
       if (!h) { return; }
@@ -277,7 +241,7 @@
       if (changed("hotspots")) { out[5] = map.hotspotLayer(live.hotspots || {}, t, cfg.hotspot_hours, ageText); }
       if (changed("complaints")) { out[6] = map.complaintLayer(live.complaints || {}, t); out[7] = map.clusterOptions(); }
       if (live.ticker !== S.drawn.ticker) {
-        var list = document.getElementById("wall-ticker"), rows = uniqueRows(live.ticker || []);
+        var list = document.getElementById("wall-ticker"), rows = LC().uniqueRows(live.ticker || [])  // one row per event id, even if a copy slipped into the store;
         if (list) { drawTicker(list, rows); }
         out[8] = rows.length;
       }
@@ -292,6 +256,10 @@
     }
   };
 
-  window.iocWall = S;  // read-only diagnostics (bench/ and the browser console)
+  // Read-only diagnostics (tests, bench/ and the browser console): the channel's state shows through S.
+  ["es", "n", "until", "inflight", "pending"].forEach(function (key) {
+    Object.defineProperty(S, key, {enumerable: true, get: function () { return S.ch ? S.ch[key] : null; }});
+  });
+  window.iocWall = S;
   window.dash_clientside = Object.assign({}, window.dash_clientside, {wall: clientside});
 })();

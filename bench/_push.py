@@ -45,7 +45,8 @@ class EntryIndex:
 def open_stream(host: str, path: str, cookie: str, timeout: float = 15.0):
     """GET an event stream on a plain socket; returns it and an iterator over its text lines (chunked or not).
 
-    A read timeout longer than the server's ping (4 s) plays the part of wall.js's 12 s watchdog.
+    A read timeout longer than the server's ping (4 s) plays the part of the browser's 12 s watchdog
+    (assets/live_channel.js).
     """
     url = urlparse(host)
     conn = socket.create_connection((url.hostname, url.port or 80), timeout=timeout)

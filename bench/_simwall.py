@@ -10,9 +10,10 @@ import requests
 
 
 class SimWall(threading.Thread):
-    """What one wall page does on the wire, with the same rules as assets/wall.js: hold the SSE stream, apply a
-    ready-made update when the cursor stands where it starts and no pull is under way, and otherwise run the
-    pull callback, one pull at a time, the next one covering every wake-up that came meanwhile."""
+    """What one wall page does on the wire, with the same rules as assets/wall.js and assets/live_channel.js:
+    hold the SSE stream, apply a ready-made update when the cursor stands where it starts and no pull is
+    under way, and otherwise run the pull callback, one pull at a time, the next one covering every wake-up
+    that came meanwhile."""
 
     def __init__(self, base: str, token: str, query: dict | None = None) -> None:
         super().__init__(daemon=True)

@@ -1,8 +1,8 @@
 """Locust users that behave like the browsers of /wall and /console: the same page, Dash and push requests.
 
-What each page's browser sends was read off Chromium's network log and follows assets/wall.js and
-assets/console.js: the page, `_dash-layout`, `_dash-dependencies`, the callbacks Dash fires for the layout,
-every `dcc.Interval` tick, the SSE stream `/wall/push`, and the cursor pulls its messages cause.
+What each page's browser sends was read off Chromium's network log and follows assets/live_channel.js,
+assets/wall.js and assets/console.js: the page, `_dash-layout`, `_dash-dependencies`, the callbacks Dash fires
+for the layout, every `dcc.Interval` tick, the SSE stream `/wall/push`, and the cursor pulls its messages cause.
 """
 
 from __future__ import annotations

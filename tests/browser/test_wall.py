@@ -12,6 +12,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from data_sources import events as ev
 from data_sources import facts, reference
 from data_sources.connections import get_engine, reset_connections
+from data_sources.history.common import LOCAL
 from data_sources.settings import get_settings
 from tests.browser.wall_seed import alive, city, heartbeat, history, new_id, publish
 
