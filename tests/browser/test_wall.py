@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
@@ -297,7 +296,6 @@ def test_wall006_dash_undo_history_stays_bounded_while_updates_flow(dash_duo, ap
 # thirty times the alerts and reports) for a bounded run. Its ticker must never show one event twice, nor an
 # old event as live: the old feed re-sent the latest event of a quiet stream every 4 s.
 FEED_RATE, FEED_RUN_S = 30.0, 150
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")  # the ticker writes Huế time
 
 
 def _ticker(dash_duo) -> list[tuple[str, str]]:
