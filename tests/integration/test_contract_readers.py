@@ -153,7 +153,7 @@ def test_ctr003_year0001_rows_already_stored_do_not_empty_the_console_or_zero_hi
 
 
 def test_ctr004_the_same_event_fifty_times_reaches_the_wall_and_the_console_once(live_env, rkeys, rds, refs):
-    from callbacks.wall import shared_update
+    from ui.wall_updates import shared_update
 
     now = datetime.now(UTC)
     same = _alert(refs, 3, event_id="ctr4-same", alert_type="fire_smoke", severity="critical")
