@@ -13,7 +13,7 @@ from ui import ids
 from ui import wall_config as wc
 from ui.i18n import t
 
-# Style and marker functions live in assets/wall.js under window.dashExtensions.wall.
+# Style and marker functions live in assets/wall_map.js under window.dashExtensions.wall.
 js = Namespace("dashExtensions", "wall")
 EMPTY = {"type": "FeatureCollection", "features": []}
 # z-order of the panes (Leaflet's own: tiles 200, overlays 400, markers 600).
@@ -111,7 +111,7 @@ def city_map(cfg: dict, *, tile_url: str, now: float) -> dl.Map:
 
 
 def _clustered(component_id: str, kind: str, palette: list[str], pane: str) -> dl.GeoJSON:
-    """A clustered point layer whose cluster icon shows the mix of classes inside (assets/wall.js)."""
+    """A clustered point layer whose cluster icon shows the mix of classes inside (assets/wall_map.js)."""
     return dl.GeoJSON(
         id=component_id,
         data=EMPTY,
