@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import dash
-from dash import dcc, html
+from dash import html
 
 from data_sources.history import cameras
 from ui import drill_cameras, ids
 from ui.auth import current_viewer
 from ui.drill_controls import filter_bar, not_found, now_local, page_head, page_link, panel
-from ui.drill_figures import CONFIG, PLACEHOLDER
 from ui.drill_grid import grid
-from ui.drill_labels import unit_name
 from ui.drill_nav import DRILL_ROLES, item_search
 from ui.drill_outage import PG_DOWN, unavailable_page
+from ui.drill_page import drill_page, graph, item_trail
 from ui.drill_state import parse, to_store, window
 from ui.i18n import pick_language, t
 
@@ -33,26 +32,16 @@ def layout(camera_id: str = "", **query: str) -> html.Div:
     if camera is None:
         return not_found(lang, back)
     win = window(state, now)
-    f = ids.CAMERA
-    unit = camera["unit_code"]
-    trail = [
-        (t("nav.cameras", lang), back),
-        (unit_name(unit, lang), page_link("/cameras", state, unit=unit)),
-        (camera_id, None),
-    ]
-    note = drill_cameras.capabilities(camera, lang)
-    return html.Div(
+    trail = item_trail("/cameras", "nav.cameras", state, camera["unit_code"], camera_id, lang)
+    head = page_head(f"{camera['name']} ({camera_id})", win, lang, trail, note=drill_cameras.capabilities(camera, lang))
+    return drill_page(
+        ids.CAMERA,
+        {**to_store(state, win), "item": camera_id},
+        head,
+        filter_bar(ids.CAMERA, state, lang=lang, today=now.date(), unit_options=None),
+        ids.CAMERA_KPIS,
         [
-            dcc.Location(id=f.url, refresh="callback-nav"),
-            dcc.Store(id=f.store, data={**to_store(state, win), "item": camera_id}),
-            page_head(f"{camera['name']} ({camera_id})", win, lang, trail, note=note),
-            filter_bar(f, state, lang=lang, today=now.date(), unit_options=None),
-            dcc.Loading(html.Div(id=ids.CAMERA_KPIS, className="kpis"), type="dot", color="#4fb3ff"),
-            panel(
-                t("camera.series", lang),
-                dcc.Graph(id=ids.CAMERA_SERIES, config=CONFIG, figure=PLACEHOLDER),
-                wide=True,
-            ),
+            panel(t("camera.series", lang), graph(ids.CAMERA_SERIES), wide=True),
             panel(
                 t("cameras.plates", lang),
                 grid(
@@ -66,5 +55,4 @@ def layout(camera_id: str = "", **query: str) -> html.Div:
                 wide=True,
             ),
         ],
-        className="page drill-page",
     )

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import dash
-from dash import dcc, html
+from dash import html
 
 from data_sources.settings import get_settings
 from ui import drill_cameras, ids
 from ui.auth import current_viewer
-from ui.drill_controls import filter_bar, now_local, page_head, page_link, panel
-from ui.drill_figures import CONFIG, PLACEHOLDER
+from ui.drill_controls import now_local, panel
 from ui.drill_grid import grid
-from ui.drill_labels import my_units, unit_codes, unit_name, unit_options, units_note
+from ui.drill_labels import my_units, unit_codes
 from ui.drill_map import drill_map
 from ui.drill_nav import DRILL_ROLES, item_search
+from ui.drill_page import drill_page, graph, list_head, row, unit_filter_bar
 from ui.drill_state import parse, to_store, window
 from ui.i18n import pick_language, t
 
@@ -28,58 +28,33 @@ def layout(**query: str) -> html.Div:
     viewer = current_viewer()
     state = parse(query, today=now.date(), units=unit_codes())
     win = window(state, now)
-    f = ids.CAMERAS
-    graph = {"config": CONFIG, "figure": PLACEHOLDER}
-    trail = [(t("nav.cameras", lang), page_link(PATH, state, unit=None) if state.unit else None)]
-    if state.unit:
-        trail.append((unit_name(state.unit, lang), None))
     search = item_search(state)
-    return html.Div(
+    camera_map = drill_map(
+        ids.CAMERAS_MAP,
+        unit=state.unit,
+        focus=my_units(viewer),
+        tile_url=get_settings().tile_url,
+        cluster=True,
+        point_styles=drill_cameras.CAMERA_STYLES,
+    )
+    return drill_page(
+        ids.CAMERAS,
+        to_store(state, win),
+        list_head("cameras", PATH, state, win, viewer, lang),
+        unit_filter_bar(ids.CAMERAS, state, viewer, lang=lang, today=now.date()),
+        ids.CAMERAS_KPIS,
         [
-            dcc.Location(id=f.url, refresh="callback-nav"),
-            dcc.Store(id=f.store, data=to_store(state, win)),
-            page_head(t("cameras.title", lang), win, lang, trail, note=units_note(viewer, lang)),
-            filter_bar(
-                f,
-                state,
-                lang=lang,
-                today=now.date(),
-                scoped=bool(my_units(viewer)),
-                unit_options=unit_options(viewer, lang),
+            row(
+                panel(t("cameras.map", lang), camera_map, note=t("cameras.map_hint", lang)),
+                panel(t("cameras.by_unit", lang), graph(ids.CAMERAS_UNITS), note=t("drill.bar_hint", lang)),
             ),
-            dcc.Loading(html.Div(id=ids.CAMERAS_KPIS, className="kpis"), type="dot", color="#4fb3ff"),
-            html.Div(
-                [
-                    panel(
-                        t("cameras.map", lang),
-                        drill_map(
-                            ids.CAMERAS_MAP,
-                            unit=state.unit,
-                            focus=my_units(viewer),
-                            tile_url=get_settings().tile_url,
-                            cluster=True,
-                            point_styles=drill_cameras.CAMERA_STYLES,
-                        ),
-                        note=t("cameras.map_hint", lang),
-                    ),
-                    panel(
-                        t("cameras.by_unit", lang),
-                        dcc.Graph(id=ids.CAMERAS_UNITS, **graph),
-                        note=t("drill.bar_hint", lang),
-                    ),
-                ],
-                className="drill-row",
-            ),
-            html.Div(
-                [
-                    panel(t("cameras.by_kind", lang), dcc.Graph(id=ids.CAMERAS_KINDS, **graph)),
-                    panel(t("cameras.by_hour", lang), dcc.Graph(id=ids.CAMERAS_HOURS, **graph)),
-                ],
-                className="drill-row",
+            row(
+                panel(t("cameras.by_kind", lang), graph(ids.CAMERAS_KINDS)),
+                panel(t("cameras.by_hour", lang), graph(ids.CAMERAS_HOURS)),
             ),
             panel(
                 t("cameras.by_camera", lang),
-                dcc.Graph(id=ids.CAMERAS_TOP, **graph),
+                graph(ids.CAMERAS_TOP),
                 note=t("cameras.camera_hint", lang),
                 wide=True,
             ),
@@ -108,5 +83,4 @@ def layout(**query: str) -> html.Div:
                 wide=True,
             ),
         ],
-        className="page drill-page",
     )
