@@ -8,37 +8,29 @@ from dash import html
 from data_sources.history import cameras
 from ui import drill_cameras, ids
 from ui.auth import current_viewer
-from ui.drill_controls import filter_bar, not_found, now_local, page_head, page_link, panel
+from ui.drill_controls import page_head, panel
 from ui.drill_grid import grid
 from ui.drill_nav import DRILL_ROLES, item_search
-from ui.drill_outage import PG_DOWN, unavailable_page
-from ui.drill_page import drill_page, graph, item_trail
-from ui.drill_state import parse, to_store, window
-from ui.i18n import pick_language, t
+from ui.drill_page import drill_page, graph, item_or_answer, item_trail, range_bar, visit
+from ui.i18n import t
 
 dash.register_page(__name__, path_template="/cameras/<camera_id>", title="IOC Huế – Camera", roles=DRILL_ROLES)
 
 
 def layout(camera_id: str = "", **query: str) -> html.Div:
     """The camera's reference row decides the heading; charts and grids arrive by callback."""
-    lang = pick_language(query.get("lang"))
-    now = now_local()
-    state = parse(query, today=now.date())
-    try:
-        camera = cameras.camera(viewer=current_viewer(), camera_id=camera_id)
-    except PG_DOWN:  # PostgreSQL unreachable: say so, not "not found"
-        return unavailable_page(lang, state, "/cameras")
-    back = page_link("/cameras", state)
+    v = visit(query)
+    camera, answer = item_or_answer(v, "/cameras", lambda: cameras.camera(viewer=current_viewer(), camera_id=camera_id))
     if camera is None:
-        return not_found(lang, back)
-    win = window(state, now)
-    trail = item_trail("/cameras", "nav.cameras", state, camera["unit_code"], camera_id, lang)
-    head = page_head(f"{camera['name']} ({camera_id})", win, lang, trail, note=drill_cameras.capabilities(camera, lang))
+        return answer
+    lang = v.lang
+    trail = item_trail("/cameras", "nav.cameras", v.state, camera["unit_code"], camera_id, lang)
+    note = drill_cameras.capabilities(camera, lang)
     return drill_page(
         ids.CAMERA,
-        {**to_store(state, win), "item": camera_id},
-        head,
-        filter_bar(ids.CAMERA, state, lang=lang, today=now.date(), unit_options=None),
+        v,
+        page_head(f"{camera['name']} ({camera_id})", v.win, lang, trail, note=note),
+        range_bar(ids.CAMERA, v),
         ids.CAMERA_KPIS,
         [
             panel(t("camera.series", lang), graph(ids.CAMERA_SERIES), wide=True),
@@ -46,7 +38,7 @@ def layout(camera_id: str = "", **query: str) -> html.Div:
                 t("cameras.plates", lang),
                 grid(
                     ids.CAMERA_PLATES_GRID,
-                    drill_cameras.plate_columns(lang, item_search(state)),
+                    drill_cameras.plate_columns(lang, item_search(v.state)),
                     lang=lang,
                     file_name=f"camera-{camera_id}-plate-hits.csv",
                     height=320,
@@ -55,4 +47,5 @@ def layout(camera_id: str = "", **query: str) -> html.Div:
                 wide=True,
             ),
         ],
+        item=camera_id,
     )

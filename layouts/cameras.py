@@ -5,17 +5,14 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from data_sources.settings import get_settings
 from ui import drill_cameras, ids
 from ui.auth import current_viewer
-from ui.drill_controls import now_local, panel
+from ui.drill_controls import panel
 from ui.drill_grid import grid
-from ui.drill_labels import my_units, unit_codes
-from ui.drill_map import drill_map
+from ui.drill_labels import unit_codes
 from ui.drill_nav import DRILL_ROLES, item_search
-from ui.drill_page import drill_page, graph, list_head, row, unit_filter_bar
-from ui.drill_state import parse, to_store, window
-from ui.i18n import pick_language, t
+from ui.drill_page import drill_page, graph, list_head, list_map, row, unit_filter_bar, visit
+from ui.i18n import t
 
 PATH = "/cameras"
 dash.register_page(__name__, path=PATH, title="IOC Huế – Camera", nav_key="nav.cameras", roles=DRILL_ROLES)
@@ -23,25 +20,14 @@ dash.register_page(__name__, path=PATH, title="IOC Huế – Camera", nav_key="n
 
 def layout(**query: str) -> html.Div:
     """Rebuilt from the URL on every visit and every filter change (the URL is the only state)."""
-    lang = pick_language(query.get("lang"))
-    now = now_local()
-    viewer = current_viewer()
-    state = parse(query, today=now.date(), units=unit_codes())
-    win = window(state, now)
-    search = item_search(state)
-    camera_map = drill_map(
-        ids.CAMERAS_MAP,
-        unit=state.unit,
-        focus=my_units(viewer),
-        tile_url=get_settings().tile_url,
-        cluster=True,
-        point_styles=drill_cameras.CAMERA_STYLES,
-    )
+    v, viewer = visit(query, units=unit_codes()), current_viewer()
+    lang, search = v.lang, item_search(v.state)
+    camera_map = list_map(ids.CAMERAS_MAP, v.state, viewer, cluster=True, point_styles=drill_cameras.CAMERA_STYLES)
     return drill_page(
         ids.CAMERAS,
-        to_store(state, win),
-        list_head("cameras", PATH, state, win, viewer, lang),
-        unit_filter_bar(ids.CAMERAS, state, viewer, lang=lang, today=now.date()),
+        v,
+        list_head("cameras", PATH, v, viewer),
+        unit_filter_bar(ids.CAMERAS, v, viewer),
         ids.CAMERAS_KPIS,
         [
             row(
@@ -52,12 +38,7 @@ def layout(**query: str) -> html.Div:
                 panel(t("cameras.by_kind", lang), graph(ids.CAMERAS_KINDS)),
                 panel(t("cameras.by_hour", lang), graph(ids.CAMERAS_HOURS)),
             ),
-            panel(
-                t("cameras.by_camera", lang),
-                graph(ids.CAMERAS_TOP),
-                note=t("cameras.camera_hint", lang),
-                wide=True,
-            ),
+            panel(t("cameras.by_camera", lang), graph(ids.CAMERAS_TOP), note=t("cameras.camera_hint", lang), wide=True),
             panel(
                 t("cameras.uptime", lang),
                 grid(

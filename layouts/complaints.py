@@ -7,10 +7,9 @@ from dash import html
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_sources.history import complaints
-from data_sources.settings import get_settings
 from ui import drill_complaints, ids
 from ui.auth import current_viewer
-from ui.drill_controls import filter_bar, now_local, page_head, page_link, panel
+from ui.drill_controls import filter_bar, page_head, page_link, panel
 from ui.drill_grid import grid
 from ui.drill_labels import (
     agency_codes,
@@ -22,11 +21,10 @@ from ui.drill_labels import (
     unit_name,
     unit_options,
 )
-from ui.drill_map import drill_map, unit_bounds
+from ui.drill_map import unit_bounds
 from ui.drill_nav import DRILL_ROLES, item_search
-from ui.drill_page import drill_page, graph, row
-from ui.drill_state import parse, to_store, window
-from ui.i18n import pick_language, t
+from ui.drill_page import drill_page, graph, list_map, row, visit
+from ui.i18n import t
 
 PATH = "/complaints"
 dash.register_page(__name__, path=PATH, title="IOC Huế – Phản ánh", nav_key="nav.complaints", roles=DRILL_ROLES)
@@ -55,30 +53,25 @@ def _first_clusters(viewer, state, win, lang: str) -> dict | None:
 
 def layout(**query: str) -> html.Div:
     """Rebuilt from the URL on every visit and every filter change (the URL is the only state)."""
-    lang = pick_language(query.get("lang"))
-    now = now_local()
-    viewer = current_viewer()
-    state = parse(query, today=now.date(), units=unit_codes(), agencies=agency_codes())
-    win = window(state, now)
-    f = ids.COMPLAINTS
+    v, viewer = visit(query, units=unit_codes(), agencies=agency_codes()), current_viewer()
+    lang, state, f = v.lang, v.state, ids.COMPLAINTS
     options = {
         "unit_options": unit_options(viewer, lang, agency_only=True),
         "agency_options": agency_options(viewer, lang),
     }
-    complaints_map = drill_map(
+    complaints_map = list_map(
         ids.COMPLAINTS_MAP,
-        unit=state.unit,
-        focus=my_units(viewer),
-        tile_url=get_settings().tile_url,
+        state,
+        viewer,
         cluster=True,
         point_styles=drill_complaints.POINT_STYLES,
-        data=_first_clusters(viewer, state, win, lang),
+        data=_first_clusters(viewer, state, v.win, lang),
     )
     return drill_page(
         f,
-        to_store(state, win),
-        page_head(t("complaints.title", lang), win, lang, _trail(state, lang), note=agency_note(viewer, lang)),
-        filter_bar(f, state, lang=lang, today=now.date(), scoped=bool(my_units(viewer)), **options),
+        v,
+        page_head(t("complaints.title", lang), v.win, lang, _trail(state, lang), note=agency_note(viewer, lang)),
+        filter_bar(f, state, lang=lang, today=v.now.date(), scoped=bool(my_units(viewer)), **options),
         ids.COMPLAINTS_KPIS,
         [
             row(

@@ -6,17 +6,14 @@ import dash
 from dash import dcc, html
 
 from data_sources.history.fire import season_start
-from data_sources.settings import get_settings
 from ui import drill_fire, ids
 from ui.auth import current_viewer
-from ui.drill_controls import now_local, page_link, panel
+from ui.drill_controls import page_link, panel
 from ui.drill_grid import grid
-from ui.drill_labels import day_text, my_units, unit_codes, unit_name
-from ui.drill_map import drill_map
+from ui.drill_labels import day_text, unit_codes, unit_name
 from ui.drill_nav import DRILL_ROLES
-from ui.drill_page import drill_page, graph, list_head, row, unit_filter_bar
-from ui.drill_state import parse, to_store, window
-from ui.i18n import pick_language, t
+from ui.drill_page import drill_page, graph, list_head, list_map, row, unit_filter_bar, visit
+from ui.i18n import t
 
 PATH = "/fire"
 dash.register_page(__name__, path=PATH, title="IOC Huế – Cháy rừng", nav_key="nav.fire", roles=DRILL_ROLES)
@@ -24,11 +21,8 @@ dash.register_page(__name__, path=PATH, title="IOC Huế – Cháy rừng", nav_
 
 def layout(**query: str) -> html.Div:
     """Rebuilt from the URL on every visit and every filter change (the URL is the only state)."""
-    lang = pick_language(query.get("lang"))
-    now = now_local()
-    viewer = current_viewer()
-    state = parse(query, today=now.date(), units=unit_codes())
-    win = window(state, now)
+    v, viewer = visit(query, units=unit_codes()), current_viewer()
+    lang, state = v.lang, v.state
     unit_page = None
     if state.unit:
         unit_page = dcc.Link(
@@ -36,20 +30,13 @@ def layout(**query: str) -> html.Div:
             href=page_link("/fire/units/" + state.unit, state, unit=None),
             className="drill-button unit-page-link",
         )
-    season = t("fire.season_note", lang, since=day_text(season_start(win.until), lang))
-    fire_map = drill_map(
-        ids.FIRE_MAP,
-        unit=state.unit,
-        focus=my_units(viewer),
-        tile_url=get_settings().tile_url,
-        forest=True,
-        point_styles=drill_fire.HOTSPOT_STYLES,
-    )
+    season = t("fire.season_note", lang, since=day_text(season_start(v.win.until), lang))
+    fire_map = list_map(ids.FIRE_MAP, state, viewer, forest=True, point_styles=drill_fire.HOTSPOT_STYLES)
     return drill_page(
         ids.FIRE,
-        to_store(state, win),
-        list_head("fire", PATH, state, win, viewer, lang),
-        unit_filter_bar(ids.FIRE, state, viewer, lang=lang, today=now.date()),
+        v,
+        list_head("fire", PATH, v, viewer),
+        unit_filter_bar(ids.FIRE, v, viewer),
         ids.FIRE_KPIS,
         [
             row(

@@ -5,17 +5,14 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from data_sources.settings import get_settings
 from ui import drill_traffic, ids
 from ui.auth import current_viewer
-from ui.drill_controls import now_local, panel
+from ui.drill_controls import panel
 from ui.drill_grid import grid
-from ui.drill_labels import my_units, unit_codes
-from ui.drill_map import drill_map
+from ui.drill_labels import unit_codes
 from ui.drill_nav import DRILL_ROLES, item_search
-from ui.drill_page import drill_page, graph, list_head, row, unit_filter_bar
-from ui.drill_state import parse, to_store, window
-from ui.i18n import pick_language, t
+from ui.drill_page import drill_page, graph, list_head, list_map, row, unit_filter_bar, visit
+from ui.i18n import t
 
 PATH = "/traffic"
 dash.register_page(__name__, path=PATH, title="IOC Huế – Giao thông", nav_key="nav.traffic", roles=DRILL_ROLES)
@@ -23,23 +20,21 @@ dash.register_page(__name__, path=PATH, title="IOC Huế – Giao thông", nav_k
 
 def layout(**query: str) -> html.Div:
     """Rebuilt from the URL on every visit and every filter change (the URL is the only state)."""
-    lang = pick_language(query.get("lang"))
-    now = now_local()
-    viewer = current_viewer()
-    state = parse(query, today=now.date(), units=unit_codes())
-    win = window(state, now)
-    traffic_map = drill_map(
-        ids.TRAFFIC_MAP, unit=state.unit, focus=my_units(viewer), tile_url=get_settings().tile_url, lines=True
-    )
+    v, viewer = visit(query, units=unit_codes()), current_viewer()
+    lang = v.lang
     return drill_page(
         ids.TRAFFIC,
-        to_store(state, win),
-        list_head("traffic", PATH, state, win, viewer, lang),
-        unit_filter_bar(ids.TRAFFIC, state, viewer, lang=lang, today=now.date()),
+        v,
+        list_head("traffic", PATH, v, viewer),
+        unit_filter_bar(ids.TRAFFIC, v, viewer),
         ids.TRAFFIC_KPIS,
         [
             row(
-                panel(t("traffic.map", lang), traffic_map, note=t("drill.map_hint", lang)),
+                panel(
+                    t("traffic.map", lang),
+                    list_map(ids.TRAFFIC_MAP, v.state, viewer, lines=True),
+                    note=t("drill.map_hint", lang),
+                ),
                 panel(t("traffic.by_unit", lang), graph(ids.TRAFFIC_UNITS), note=t("drill.bar_hint", lang)),
             ),
             row(
@@ -51,7 +46,7 @@ def layout(**query: str) -> html.Div:
                 t("traffic.segments", lang),
                 grid(
                     ids.TRAFFIC_GRID,
-                    drill_traffic.grid_columns(lang, item_search(state)),
+                    drill_traffic.grid_columns(lang, item_search(v.state)),
                     lang=lang,
                     file_name="traffic-segments.csv",
                 ),
