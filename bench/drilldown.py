@@ -274,8 +274,8 @@ def measure(url: str, reps: int) -> None:
                 else:
                     raw_side = partial(run_raw, raw, sqls)
                 cache.clear()
-                # Whichever side runs first meets PostgreSQL colder (the same SQL twice in a row on this machine:
-                # p50 2.9 ms first, 0.8 ms second), so within each page the two sides take turns going first.
+                # Whichever side runs first meets PostgreSQL colder (the same SQL runs markedly faster the second
+                # time in a row), so within each page the two sides take turns going first.
                 turns[page] += 1
                 if turns[page] % 2:
                     t_data, t_sql = timed(call), timed(raw_side)

@@ -30,8 +30,9 @@ def update_banner(_: int | None) -> tuple[list, str]:
     return [html.Div(m) for m in messages], "banner banner-down"
 
 
-# A kiosk page (the wall) hides this banner and shows its own: a hundred walls polling for a banner nobody sees
-# were a fifth of the walls' requests in bench/load.py. Clientside, so leaving the page turns it back on.
+# A kiosk page (the wall) hides this banner and shows its own, so it must not poll for a banner nobody sees
+# (a wall makes few requests, and this would be a large share of them). Clientside, so leaving the page turns it
+# back on.
 clientside_callback(
     """
     function (path, kiosk) {

@@ -177,7 +177,7 @@ def uptime_sql(scope: Viewer, window: Window, unit: str | None, camera_id: str |
 
     Each camera's state at the window start is its last status alert before it, so an outage that began
     earlier is counted from the window start; one still open is counted to the window end. A template per
-    scope and filter shape (building and keying it took ~1 ms a call, more than its SQL for one camera).
+    scope and filter shape, built once: building and keying the statement cost more than its SQL for one camera.
     """
     values = {"since": window.since, "until": window.until, "span": (window.until - window.since).total_seconds()}
     values |= ({"unit": unit} if unit else {}) | ({"camera_id": camera_id} if camera_id else {})
