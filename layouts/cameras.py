@@ -11,7 +11,7 @@ from ui.drill_controls import panel
 from ui.drill_grid import grid
 from ui.drill_labels import unit_codes
 from ui.drill_nav import DRILL_ROLES, item_search
-from ui.drill_page import drill_page, graph, list_head, list_map, row, unit_filter_bar, visit
+from ui.drill_page import graph, list_map, list_page, row, visit
 from ui.i18n import t
 
 PATH = "/cameras"
@@ -23,12 +23,13 @@ def layout(**query: str) -> html.Div:
     v, viewer = visit(query, units=unit_codes()), current_viewer()
     lang, search = v.lang, item_search(v.state)
     camera_map = list_map(ids.CAMERAS_MAP, v.state, viewer, cluster=True, point_styles=drill_cameras.CAMERA_STYLES)
-    return drill_page(
+    return list_page(
+        "cameras",
+        PATH,
         ids.CAMERAS,
-        v,
-        list_head("cameras", PATH, v, viewer),
-        unit_filter_bar(ids.CAMERAS, v, viewer),
         ids.CAMERAS_KPIS,
+        v,
+        viewer,
         [
             row(
                 panel(t("cameras.map", lang), camera_map, note=t("cameras.map_hint", lang)),

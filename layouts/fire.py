@@ -12,7 +12,7 @@ from ui.drill_controls import page_link, panel
 from ui.drill_grid import grid
 from ui.drill_labels import day_text, unit_codes, unit_name
 from ui.drill_nav import DRILL_ROLES
-from ui.drill_page import drill_page, graph, list_head, list_map, row, unit_filter_bar, visit
+from ui.drill_page import graph, list_map, list_page, row, visit
 from ui.i18n import t
 
 PATH = "/fire"
@@ -32,12 +32,13 @@ def layout(**query: str) -> html.Div:
         )
     season = t("fire.season_note", lang, since=day_text(season_start(v.win.until), lang))
     fire_map = list_map(ids.FIRE_MAP, state, viewer, forest=True, point_styles=drill_fire.HOTSPOT_STYLES)
-    return drill_page(
+    return list_page(
+        "fire",
+        PATH,
         ids.FIRE,
-        v,
-        list_head("fire", PATH, v, viewer),
-        unit_filter_bar(ids.FIRE, v, viewer),
         ids.FIRE_KPIS,
+        v,
+        viewer,
         [
             row(
                 panel(t("fire.map", lang), fire_map, note=t("fire.map_hint", lang)),

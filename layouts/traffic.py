@@ -11,7 +11,7 @@ from ui.drill_controls import panel
 from ui.drill_grid import grid
 from ui.drill_labels import unit_codes
 from ui.drill_nav import DRILL_ROLES, item_search
-from ui.drill_page import drill_page, graph, list_head, list_map, row, unit_filter_bar, visit
+from ui.drill_page import graph, list_map, list_page, row, visit
 from ui.i18n import t
 
 PATH = "/traffic"
@@ -22,12 +22,13 @@ def layout(**query: str) -> html.Div:
     """Rebuilt from the URL on every visit and every filter change (the URL is the only state)."""
     v, viewer = visit(query, units=unit_codes()), current_viewer()
     lang = v.lang
-    return drill_page(
+    return list_page(
+        "traffic",
+        PATH,
         ids.TRAFFIC,
-        v,
-        list_head("traffic", PATH, v, viewer),
-        unit_filter_bar(ids.TRAFFIC, v, viewer),
         ids.TRAFFIC_KPIS,
+        v,
+        viewer,
         [
             row(
                 panel(

@@ -80,6 +80,13 @@ def drill_page(
     return html.Div([*top, *([extra] if extra is not None else []), bar, kpis, *body], className="page drill-page")
 
 
+def list_page(
+    page: str, path: str, f: DrillFilters, kpis_id: str, v: Visit, viewer: Viewer, body: Sequence, *, extra=None
+) -> html.Div:
+    """A list page ("/cameras", "/traffic", "/fire"): the skeleton with its heading and unit filters."""
+    return drill_page(f, v, list_head(page, path, v, viewer), unit_filter_bar(f, v, viewer), kpis_id, body, extra=extra)
+
+
 def graph(graph_id: str) -> dcc.Graph:
     """A chart that shows a placeholder until its callback draws it."""
     return dcc.Graph(id=graph_id, config=CONFIG, figure=PLACEHOLDER)
