@@ -201,7 +201,7 @@ def pct(values: list[float], q: float) -> float:
 
 def build_views(end):
     """Every range, city-wide and for the busiest unit, as an officer and as the head of that unit's committee."""
-    from data_sources.history.common import LOCAL
+    from data_sources.huetime import HUE_TZ
     from data_sources.viewer import Viewer
     from ui.drill_state import DrillState, window
 
@@ -209,7 +209,7 @@ def build_views(end):
     officer = Viewer(role="officer", username="bench-officer", cleared_for_personal_data=True)
     head = Viewer(role="dept_head", username="bench-head", agency_code=agency, unit_codes=(unit,))
     states = [DrillState(range=r) for r in ("24h", "7d", "30d", "90d")]
-    local = end.astimezone(LOCAL)
+    local = end.astimezone(HUE_TZ)
     states.append(DrillState(range="custom", start=(local - timedelta(days=59)).date(), end=local.date()))
     views = []
     for state in states:
@@ -256,8 +256,8 @@ def measure(url: str, reps: int) -> None:
                 else:
                     raw_side = partial(run_raw, raw, sqls)
                 cache.clear()
-                # Whichever side runs first meets PostgreSQL colder (the same SQL twice in a row on this machine:
-                # p50 2.9 ms first, 0.8 ms second), so within each page the two sides take turns going first.
+                # Whichever side runs first meets PostgreSQL colder (the same SQL runs markedly faster the second
+                # time in a row), so within each page the two sides take turns going first.
                 turns[page] += 1
                 if turns[page] % 2:
                     t_data, t_sql = timed(call), timed(raw_side)

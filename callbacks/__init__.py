@@ -1,4 +1,4 @@
-"""Callbacks per page (imported for their @callback registrations) and the server routes."""
+"""Callbacks per page (imported for their @callback registrations), the shared drill navigation, the server routes."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ def register_all(app: Dash) -> None:
         complaint_item,
         complaints,
         console,
+        drill_nav,
         exports,
         fire,
         fire_unit,

@@ -1,45 +1,19 @@
-"""Callbacks of "/cameras": filters and clicks rewrite the URL; each panel reads the stored window and draws."""
+"""Callbacks of "/cameras": each panel reads the stored window and draws (URL: drill_nav)."""
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
+from dash import Input, Output, State, callback, ctx, no_update
 
 from data_sources.history import cameras
 from ui import drill_cameras as build
 from ui import ids
 from ui.auth import current_viewer
-from ui.drill_controls import now_local, read_store
-from ui.drill_nav import clicked, item_href, next_search
+from ui.drill_controls import read_store
+from ui.drill_nav import clicked, item_href
 from ui.drill_outage import on_drill_error
 from ui.i18n import pick_language
 
 F, MAP = ids.CAMERAS, ids.CAMERAS_MAP
-
-
-@callback(
-    Output(F.url, "search"),
-    Input(F.range, "value"),
-    Input(F.dates, "start_date"),
-    Input(F.dates, "end_date"),
-    Input(F.unit, "value"),
-    Input(ids.CAMERAS_UNITS, "clickData"),
-    Input(MAP.units, "clickData"),
-    State(F.store, "data"),
-    prevent_initial_call=True,
-)
-def navigate(range_, start, end, unit, bar_click, map_click, data) -> str:
-    """A filter change, a unit bar or a unit on the map becomes the next URL."""
-    trigger, today = ctx.triggered_id, now_local().date()
-    if trigger == F.range:
-        search = next_search(data, today, range=range_)
-    elif trigger == F.dates:
-        search = next_search(data, today, start=start, end=end)
-    elif trigger == F.unit:
-        search = next_search(data, today, unit=unit)
-    else:
-        key = clicked(bar_click if trigger == ids.CAMERAS_UNITS else map_click)
-        search = next_search(data, today, unit=key) if key else None
-    return search or no_update
 
 
 @callback(
@@ -106,12 +80,3 @@ def draw_plates(data):
     state, win, _ = read_store(data)
     hits = cameras.plate_hits(viewer=current_viewer(), window=win, unit=state.unit)
     return build.plate_rows(hits, pick_language(state.lang))
-
-
-for grid_ids in (ids.CAMERAS_UPTIME_GRID, ids.CAMERAS_PLATES_GRID):
-    clientside_callback(
-        ClientsideFunction("drill", "exportCsv"),
-        Output(grid_ids.grid, "exportDataAsCsv"),
-        Input(grid_ids.export, "n_clicks"),
-        prevent_initial_call=True,
-    )

@@ -1,8 +1,8 @@
-"""Callbacks of "/complaints": filters and clicks rewrite the URL; each panel reads the stored window and draws."""
+"""Callbacks of "/complaints": each panel reads the stored window and draws (URL: drill_nav)."""
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
+from dash import Input, Output, State, callback, no_update
 from dash.exceptions import PreventUpdate
 
 from data_sources.history import complaints
@@ -10,44 +10,11 @@ from ui import drill_complaints as build
 from ui import ids
 from ui.auth import current_viewer
 from ui.drill_controls import now_local, read_store
-from ui.drill_nav import clicked, feature_id, item_href, next_search
+from ui.drill_nav import feature_id, item_href
 from ui.drill_outage import on_drill_error
 from ui.i18n import pick_language
 
 F, MAP = ids.COMPLAINTS, ids.COMPLAINTS_MAP
-
-
-@callback(
-    Output(F.url, "search"),
-    Input(F.range, "value"),
-    Input(F.dates, "start_date"),
-    Input(F.dates, "end_date"),
-    Input(F.unit, "value"),
-    Input(F.agency, "value"),
-    Input(ids.COMPLAINTS_UNITS, "clickData"),
-    Input(ids.COMPLAINTS_AGENCIES, "clickData"),
-    Input(MAP.units, "clickData"),
-    State(F.store, "data"),
-    prevent_initial_call=True,
-)
-def navigate(range_, start, end, unit, agency, unit_click, agency_click, map_click, data) -> str:
-    """A filter change or a click on a unit (bar or map) or an agency bar becomes the next URL."""
-    trigger, today = ctx.triggered_id, now_local().date()
-    if trigger == F.range:
-        search = next_search(data, today, range=range_)
-    elif trigger == F.dates:
-        search = next_search(data, today, start=start, end=end)
-    elif trigger == F.unit:
-        search = next_search(data, today, unit=unit)
-    elif trigger == F.agency:
-        search = next_search(data, today, agency=agency)
-    elif trigger == ids.COMPLAINTS_AGENCIES:
-        key = clicked(agency_click)
-        search = next_search(data, today, agency=key) if key else None
-    else:
-        key = clicked(unit_click if trigger == ids.COMPLAINTS_UNITS else map_click)
-        search = next_search(data, today, unit=key) if key else None
-    return search or no_update
 
 
 # Registered before the charts: the renderer sends callbacks in this order, and the map paints first.
@@ -128,12 +95,3 @@ def draw_due(data):
     now = now_local().replace(second=0, microsecond=0)  # to the minute: the list is cached for 30 s
     df = complaints.due(viewer=current_viewer(), now=now, unit=state.unit, agency=state.agency)
     return build.due_rows(df, pick_language(state.lang))
-
-
-for grid_ids in (ids.COMPLAINTS_DUE_GRID, ids.COMPLAINTS_AGENCY_GRID):
-    clientside_callback(
-        ClientsideFunction("drill", "exportCsv"),
-        Output(grid_ids.grid, "exportDataAsCsv"),
-        Input(grid_ids.export, "n_clicks"),
-        prevent_initial_call=True,
-    )

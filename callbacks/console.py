@@ -11,7 +11,7 @@ import redis
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_sources import alerts_workflow, console, console_history, console_lookup, streams
+from data_sources import alerts_workflow, console, console_history, console_lookup, reference, streams
 from data_sources.connections import get_engine, get_redis
 from data_sources.live import id_key
 from data_sources.settings import get_settings
@@ -43,7 +43,7 @@ def _rows(items: list[dict], lang: str, states: dict | None = None) -> list[dict
     items = console.protect(get_engine(), items, viewer=current_viewer())
     if states is None:
         states = alerts_workflow.states(get_engine(), alert_ids=[i["alert_id"] for i in items])
-    return console_rows.grid_rows(items, states, lang=lang, units=console.places()["units"])
+    return console_rows.grid_rows(items, states, lang=lang, units=reference.places()["units"])
 
 
 @callback(

@@ -1,35 +1,18 @@
-"""Callbacks of "/fire/units/<unit_code>": the range rewrites the URL; the unit's fire history is drawn from it."""
+"""Callbacks of "/fire/units/<unit_code>": the unit's fire history drawn from the URL's range (URL: drill_nav)."""
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
+from dash import Input, Output, callback
 
 from data_sources.history import fire
 from ui import drill_fire as build
 from ui import ids
 from ui.auth import current_viewer
-from ui.drill_controls import now_local, read_store
-from ui.drill_nav import next_search
+from ui.drill_controls import read_store
 from ui.drill_outage import on_drill_error
 from ui.i18n import pick_language
 
 F = ids.FIRE_UNIT
-
-
-@callback(
-    Output(F.url, "search"),
-    Input(F.range, "value"),
-    Input(F.dates, "start_date"),
-    Input(F.dates, "end_date"),
-    State(F.store, "data"),
-    prevent_initial_call=True,
-)
-def navigate(range_, start, end, data) -> str:
-    """A new range or custom dates become the next URL."""
-    today = now_local().date()
-    if ctx.triggered_id == F.range:
-        return next_search(data, today, range=range_) or no_update
-    return next_search(data, today, start=start, end=end) or no_update
 
 
 @callback(
@@ -54,11 +37,3 @@ def draw(data):
         build.hotspots_geojson(hotspots, lang),
         build.bulletin_rows(bulletins, lang),
     )
-
-
-clientside_callback(
-    ClientsideFunction("drill", "exportCsv"),
-    Output(ids.FIRE_UNIT_GRID.grid, "exportDataAsCsv"),
-    Input(ids.FIRE_UNIT_GRID.export, "n_clicks"),
-    prevent_initial_call=True,
-)

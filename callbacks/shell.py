@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from dash import Input, Output, State, callback, clientside_callback, html
 
 from data_sources import health
+from data_sources.huetime import HUE_TZ_NAME
 from ui import ids
 from ui.i18n import pick_language, t
 
@@ -27,8 +30,9 @@ def update_banner(_: int | None) -> tuple[list, str]:
     return [html.Div(m) for m in messages], "banner banner-down"
 
 
-# A kiosk page (the wall) hides this banner and shows its own: a hundred walls polling for a banner nobody sees
-# were a fifth of the walls' requests in bench/load.py. Clientside, so leaving the page turns it back on.
+# A kiosk page (the wall) hides this banner and shows its own, so it must not poll for a banner nobody sees
+# (a wall makes few requests, and this would be a large share of them). Clientside, so leaving the page turns it
+# back on.
 clientside_callback(
     """
     function (path, kiosk) {
@@ -45,10 +49,10 @@ clientside_callback(
 clientside_callback(
     """
     function (_) {
-        const opts = {timeZone: "Asia/Ho_Chi_Minh", hour12: false, hour: "2-digit", minute: "2-digit"};
+        const opts = {timeZone: HUE_TZ_NAME, hour12: false, hour: "2-digit", minute: "2-digit"};
         return new Date().toLocaleTimeString("vi-VN", opts) + " (GMT+7)";
     }
-    """,
+    """.replace("HUE_TZ_NAME", json.dumps(HUE_TZ_NAME)),
     Output(ids.SHELL_CLOCK, "children"),
     Input(ids.SHELL_HEALTH_TICK, "n_intervals"),
 )

@@ -1,46 +1,19 @@
-"""Callbacks of "/traffic": filters and clicks rewrite the URL; each panel reads the stored window and draws."""
+"""Callbacks of "/traffic": each panel reads the stored window and draws (URL: drill_nav)."""
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
+from dash import Input, Output, State, callback, no_update
 
 from data_sources.history import traffic
 from ui import drill_traffic as build
 from ui import ids
 from ui.auth import current_viewer
-from ui.drill_controls import now_local, read_store
-from ui.drill_nav import clicked, item_href, next_search
+from ui.drill_controls import read_store
+from ui.drill_nav import clicked, item_href
 from ui.drill_outage import on_drill_error
 from ui.i18n import pick_language
 
 F, MAP = ids.TRAFFIC, ids.TRAFFIC_MAP
-
-
-@callback(
-    Output(F.url, "search"),
-    Input(F.range, "value"),
-    Input(F.dates, "start_date"),
-    Input(F.dates, "end_date"),
-    Input(F.unit, "value"),
-    Input(ids.TRAFFIC_UNITS, "clickData"),
-    Input(MAP.units, "clickData"),
-    State(F.store, "data"),
-    prevent_initial_call=True,
-)
-def navigate(range_, start, end, unit, bar_click, map_click, data) -> str:
-    """Turn a filter change, a bar click or a unit clicked on the map into the next URL (the page redraws from it)."""
-    trigger = ctx.triggered_id
-    today = now_local().date()
-    if trigger == F.range:
-        search = next_search(data, today, range=range_)
-    elif trigger == F.dates:
-        search = next_search(data, today, start=start, end=end)
-    elif trigger == F.unit:
-        search = next_search(data, today, unit=unit)
-    else:
-        key = clicked(bar_click if trigger == ids.TRAFFIC_UNITS else map_click)
-        search = next_search(data, today, unit=key) if key else None
-    return search or no_update
 
 
 @callback(
@@ -96,11 +69,3 @@ def draw_segments(data):
         build.grid_rows(segments, lang),
         build.segments_geojson(segments, lang),
     )
-
-
-clientside_callback(
-    ClientsideFunction("drill", "exportCsv"),
-    Output(ids.TRAFFIC_GRID.grid, "exportDataAsCsv"),
-    Input(ids.TRAFFIC_GRID.export, "n_clicks"),
-    prevent_initial_call=True,
-)

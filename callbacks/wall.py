@@ -9,7 +9,7 @@ from typing import TypedDict
 import redis
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, no_update
 
-from data_sources import live, liveness, streams, wall_history
+from data_sources import live, liveness, reference, streams, wall_history
 from data_sources.connections import get_redis
 from data_sources.settings import get_settings
 from ui import ids, wall_updates
@@ -60,7 +60,7 @@ def _cursor(ids_: dict[str, str], *, more: bool = False) -> dict:
 
 def _resync(r: redis.Redis, lang: str, cap: int) -> tuple[dict, dict]:
     """Load the present (first pull of a page, or after a long outage): whole tables, newest ticker rows."""
-    places = live.places()
+    places = reference.places()
     snap = live.snapshot(r, ticker=cap)
     rows = wb.ticker_rows(snap["recent"], places, lang)[0][-cap:][::-1]
     return _cursor(snap["cursor"]), {**wb.present(snap, places), "ticker": rows}
@@ -92,7 +92,7 @@ def pull(wake: Wake | int | None, cursor: Cursor | None, config: dict | None) ->
     got = live.pull(r, cursor["ids"])
     if got.resync:
         return _resync(r, lang, cap)
-    places = live.places()
+    places = reference.places()
     changes = wb.layer_changes(got.events, places["cameras"])
     rows, gone = wb.ticker_rows(got.events, places, lang)
     patch = wb.live_patch(changes, rows, cap, gone)

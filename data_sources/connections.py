@@ -33,7 +33,7 @@ def get_engine(url: str | None = None) -> Engine:
         pool_size=10,
         max_overflow=5,
         # Fail fast when PostgreSQL is down so pages can show a banner instead of hanging. Sessions in UTC: every
-        # local-time rule is explicit in the SQL (timezone('Asia/Ho_Chi_Minh', ...)), so the zone changes no
+        # local-time rule names Huế's zone in the SQL (data_sources.huetime), so the session's zone changes no
         # answer, only the tzinfo psycopg gives timestamps: datetime.timezone.utc, whatever the server's default,
         # which pandas turns into a datetime column far faster than a zoneinfo zone.
         connect_args={"connect_timeout": 3, "options": "-c TimeZone=UTC"},

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
-from functools import lru_cache
 
 import redis
 from sqlalchemy import Engine, select
@@ -13,7 +12,7 @@ from sqlalchemy import Engine, select
 from data_sources import alerts_workflow, once, plausible, privacy, reference, schema
 from data_sources.cache import Shared
 from data_sources.connections import get_redis
-from data_sources.events import SEVERITY_RANK, InvalidEvent, parse_event
+from data_sources.events import SEVERITY_RANK, InvalidEvent, fire_scope, parse_event
 from data_sources.group_commit import GroupCommit
 from data_sources.live import cursor_now, id_key, public
 from data_sources.streams import Keys, entry_from, keys
@@ -39,21 +38,6 @@ def _epoch(value) -> float | None:
     return value
 
 
-@lru_cache(maxsize=1)
-def places() -> dict:
-    """Cameras and units by id (reference files are immutable: read once per process)."""
-    files = reference.load_files()
-    return {
-        "cameras": {c["camera_id"]: c for c in files["cameras"]},
-        "units": {u["code"]: u for u in files["units"]},
-    }
-
-
-def fire_scope(event: dict) -> str:
-    """The current-state key of a fire danger reading: unit, or unit/forest area (as data_sources.state)."""
-    return f"{event['unit_code']}/{event['area_id']}" if event.get("area_id") else event["unit_code"]
-
-
 def classify(event: dict, *, now: float, prev_level: int | None = None) -> dict | None:
     """A queue item for an event that needs a human, None otherwise (a pure function of the event and the time).
 
@@ -67,7 +51,7 @@ def classify(event: dict, *, now: float, prev_level: int | None = None) -> dict 
             return None
         if event["alert_type"] not in ALWAYS and SEVERITY_RANK[event["severity"]] < MIN_OTHER_RANK:
             return None
-        cam = places()["cameras"].get(event["camera_id"], {})
+        cam = reference.places()["cameras"].get(event["camera_id"], {})
         return {
             **base,
             "alert_id": event["event_id"],
@@ -87,7 +71,7 @@ def classify(event: dict, *, now: float, prev_level: int | None = None) -> dict 
     if kind == "fire_danger":
         if event["level"] < FIRE_LEVEL or (prev_level is not None and event["level"] <= prev_level):
             return None
-        unit = places()["units"].get(event["unit_code"], {})
+        unit = reference.places()["units"].get(event["unit_code"], {})
         return {**base, "alert_id": event["event_id"], "type": f"fire_level_{event['level']}",
                 "severity": "critical" if event["level"] >= 5 else "high", "unit_code": event["unit_code"],
                 "lat": unit.get("lat"), "lon": unit.get("lon")}  # fmt: skip
@@ -366,7 +350,7 @@ def nearby_cameras(lat: float | None, lon: float | None, *, limit: int = 12) -> 
         return []
     near = [
         c
-        for c in places()["cameras"].values()
+        for c in reference.places()["cameras"].values()
         if abs(c["lat"] - lat) <= NEARBY_DEG and abs(c["lon"] - lon) <= NEARBY_DEG
     ]
     return near[:limit]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Annotated, Literal, Union
 
 from pydantic import (
@@ -48,9 +49,6 @@ HotspotConfidence = Literal["low", "nominal", "high"]
 
 # How far after received_at a complaint's deadline may lie (docs/events.md, "Times").
 DEADLINE_HORIZON = timedelta(days=366)
-
-# Congestion levels: 0 free flow, 1 light, 2 moderate, 3 heavy, 4 standstill or closed.
-CONGESTION_LEVELS = (0, 1, 2, 3, 4)
 
 # Huế bounding box (DOMAIN.md) with a small margin, used to reject impossible coordinates.
 LAT_RANGE = (15.9, 16.85)
@@ -211,7 +209,7 @@ def _describe(exc: ValidationError) -> str:
 
 
 def congestion_level(speed_kmh: float, free_flow_kmh: float, *, closed: bool = False) -> int:
-    """Map a speed ratio to our 0–4 congestion level (documented in docs/events.md)."""
+    """Map a speed ratio to our congestion level: 0 free flow, 1 light, 2 moderate, 3 heavy, 4 standstill or closed."""
     if closed:
         return 4
     if free_flow_kmh <= 0 or math.isnan(speed_kmh):
@@ -228,11 +226,18 @@ def congestion_level(speed_kmh: float, free_flow_kmh: float, *, closed: bool = F
     return 4
 
 
+def fire_scope(event: Mapping | FireDanger) -> str:
+    """The current-state key of a fire danger reading: its unit, or 'unit/area' for a forest area.
+
+    One definition for the projector that writes the key and every reader (wall, console) that matches on it.
+    """
+    if isinstance(event, Mapping):
+        unit, area = event["unit_code"], event.get("area_id")
+    else:
+        unit, area = event.unit_code, event.area_id
+    return f"{unit}/{area}" if area else unit
+
+
 def to_json(event: _Event) -> str:
     """Serialise an event exactly as producers should put it in the `data` field."""
     return event.model_dump_json(exclude_none=True)
-
-
-def event_time(event: _Event) -> datetime:
-    """The event's own time (not the time Redis received it)."""
-    return event.ts

@@ -6,14 +6,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 import redis
 
-from data_sources import once, plausible, reference, state
+from data_sources import once, plausible, state
 from data_sources.cache import Fresh, Shared
 from data_sources.connections import get_redis
-from data_sources.events import STREAMS, InvalidEvent, parse_event
+from data_sources.events import STREAMS, InvalidEvent, fire_scope, parse_event
 from data_sources.streams import Entry, Keys, entry_from, keys
 
 # What the wall may see of each kind. The wall is an aggregate screen in a public room: plates, face-match
@@ -173,7 +172,7 @@ def pull_range(*, prefix: str, cursor: tuple[tuple[str, str], ...], until: tuple
 STATE_KEY = {
     "camera_alert": ("camera", lambda e: e["camera_id"]),
     "traffic_reading": ("traffic", lambda e: e["segment_id"]),
-    "fire_danger": ("fire", lambda e: f"{e['unit_code']}/{e['area_id']}" if e.get("area_id") else e["unit_code"]),
+    "fire_danger": ("fire", fire_scope),
     "complaint": ("complaints", lambda e: e["complaint_id"]),
 }
 
@@ -308,17 +307,4 @@ def summarize(st: dict, *, now: float, alert_window_s: float) -> dict:
         "open": len(complaints),
         "overdue": sum(1 for c in complaints if c.get("deadline") and c["deadline"] < now),
         "at": st["at"],
-    }
-
-
-@lru_cache(maxsize=1)
-def places() -> dict[str, dict]:
-    """Names and positions the wall draws and writes (reference files are immutable: read once per process)."""
-    files = reference.load_files()
-    return {
-        "cameras": {c["camera_id"]: {"name": c["name"], "lat": c["lat"], "lon": c["lon"]} for c in files["cameras"]},
-        "units": {
-            u["code"]: {"vi": u["name"], "en": u["name_en"], "lat": u["lat"], "lon": u["lon"]} for u in files["units"]
-        },
-        "areas": {a["area_id"]: a["name"] for a in files["forest_areas"]},
     }

@@ -68,6 +68,18 @@ def load_files() -> dict[str, list[dict]]:
     }
 
 
+@lru_cache(maxsize=1)
+def places() -> dict[str, dict]:
+    """Reference rows by id, for pages that name or place what an event refers to: cameras by camera_id and units
+    by code (whole rows), forest-area names by area_id (files are immutable: built once per process)."""
+    files = load_files()
+    return {
+        "cameras": {c["camera_id"]: c for c in files["cameras"]},
+        "units": {u["code"]: u for u in files["units"]},
+        "areas": {a["area_id"]: a["name"] for a in files["forest_areas"]},
+    }
+
+
 # Parents before children (foreign keys).
 _LOAD_ORDER = ("units", "agencies", "cameras", "road_segments", "forest_areas")
 

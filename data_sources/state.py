@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import redis
 
 from data_sources import plausible
-from data_sources.events import CLOSED_STATUSES, to_json
+from data_sources.events import CLOSED_STATUSES, fire_scope, to_json
 from data_sources.streams import Keys, keys
 
 # How long a hotspot stays on the live map.
@@ -92,8 +92,7 @@ class StateWriter:
         elif kind == "traffic_reading":
             self._set(pipe, "traffic", event.segment_id, ts, to_json(event), event)
         elif kind == "fire_danger":
-            scope = f"{event.unit_code}/{event.area_id}" if event.area_id else event.unit_code
-            self._set(pipe, "fire", scope, ts, to_json(event), event)
+            self._set(pipe, "fire", fire_scope(event), ts, to_json(event), event)
         elif kind == "hotspot":
             pipe.zadd(self.k.state("hotspots"), {to_json(event): ts})
         elif kind == "complaint":

@@ -3,61 +3,42 @@
 from __future__ import annotations
 
 import dash
-from dash import dcc, html
+from dash import html
 
 from data_sources.history import cameras
 from ui import drill_cameras, ids
 from ui.auth import current_viewer
-from ui.drill_controls import filter_bar, not_found, now_local, page_head, page_link, panel
-from ui.drill_figures import CONFIG, PLACEHOLDER
+from ui.drill_controls import page_head, panel
 from ui.drill_grid import grid
-from ui.drill_labels import unit_name
 from ui.drill_nav import DRILL_ROLES, item_search
-from ui.drill_outage import PG_DOWN, unavailable_page
-from ui.drill_state import parse, to_store, window
-from ui.i18n import pick_language, t
+from ui.drill_page import drill_page, graph, item_or_answer, item_trail, range_bar, visit
+from ui.i18n import t
 
 dash.register_page(__name__, path_template="/cameras/<camera_id>", title="IOC Huế – Camera", roles=DRILL_ROLES)
 
 
 def layout(camera_id: str = "", **query: str) -> html.Div:
     """The camera's reference row decides the heading; charts and grids arrive by callback."""
-    lang = pick_language(query.get("lang"))
-    now = now_local()
-    state = parse(query, today=now.date())
-    try:
-        camera = cameras.camera(viewer=current_viewer(), camera_id=camera_id)
-    except PG_DOWN:  # PostgreSQL unreachable: say so, not "not found"
-        return unavailable_page(lang, state, "/cameras")
-    back = page_link("/cameras", state)
+    v = visit(query)
+    camera, answer = item_or_answer(v, "/cameras", lambda: cameras.camera(viewer=current_viewer(), camera_id=camera_id))
     if camera is None:
-        return not_found(lang, back)
-    win = window(state, now)
-    f = ids.CAMERA
-    unit = camera["unit_code"]
-    trail = [
-        (t("nav.cameras", lang), back),
-        (unit_name(unit, lang), page_link("/cameras", state, unit=unit)),
-        (camera_id, None),
-    ]
+        return answer
+    lang = v.lang
+    trail = item_trail("/cameras", "nav.cameras", v.state, camera["unit_code"], camera_id, lang)
     note = drill_cameras.capabilities(camera, lang)
-    return html.Div(
+    return drill_page(
+        ids.CAMERA,
+        v,
+        page_head(f"{camera['name']} ({camera_id})", v.win, lang, trail, note=note),
+        range_bar(ids.CAMERA, v),
+        ids.CAMERA_KPIS,
         [
-            dcc.Location(id=f.url, refresh="callback-nav"),
-            dcc.Store(id=f.store, data={**to_store(state, win), "item": camera_id}),
-            page_head(f"{camera['name']} ({camera_id})", win, lang, trail, note=note),
-            filter_bar(f, state, lang=lang, today=now.date(), unit_options=None),
-            dcc.Loading(html.Div(id=ids.CAMERA_KPIS, className="kpis"), type="dot", color="#4fb3ff"),
-            panel(
-                t("camera.series", lang),
-                dcc.Graph(id=ids.CAMERA_SERIES, config=CONFIG, figure=PLACEHOLDER),
-                wide=True,
-            ),
+            panel(t("camera.series", lang), graph(ids.CAMERA_SERIES), wide=True),
             panel(
                 t("cameras.plates", lang),
                 grid(
                     ids.CAMERA_PLATES_GRID,
-                    drill_cameras.plate_columns(lang, item_search(state)),
+                    drill_cameras.plate_columns(lang, item_search(v.state)),
                     lang=lang,
                     file_name=f"camera-{camera_id}-plate-hits.csv",
                     height=320,
@@ -66,5 +47,5 @@ def layout(camera_id: str = "", **query: str) -> html.Div:
                 wide=True,
             ),
         ],
-        className="page drill-page",
+        item=camera_id,
     )

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import dash
-from dash import dcc, html
+from dash import html
 
-from data_sources.settings import get_settings
 from ui import drill_cameras, ids
 from ui.auth import current_viewer
-from ui.drill_controls import filter_bar, now_local, page_head, page_link, panel
-from ui.drill_figures import CONFIG, PLACEHOLDER
+from ui.drill_controls import panel
 from ui.drill_grid import grid
-from ui.drill_labels import my_units, unit_codes, unit_name, unit_options, units_note
-from ui.drill_map import drill_map
+from ui.drill_labels import unit_codes
 from ui.drill_nav import DRILL_ROLES, item_search
-from ui.drill_state import parse, to_store, window
-from ui.i18n import pick_language, t
+from ui.drill_page import graph, list_map, list_page, row, visit
+from ui.i18n import t
 
 PATH = "/cameras"
 dash.register_page(__name__, path=PATH, title="IOC Huế – Camera", nav_key="nav.cameras", roles=DRILL_ROLES)
@@ -23,66 +20,26 @@ dash.register_page(__name__, path=PATH, title="IOC Huế – Camera", nav_key="n
 
 def layout(**query: str) -> html.Div:
     """Rebuilt from the URL on every visit and every filter change (the URL is the only state)."""
-    lang = pick_language(query.get("lang"))
-    now = now_local()
-    viewer = current_viewer()
-    state = parse(query, today=now.date(), units=unit_codes())
-    win = window(state, now)
-    f = ids.CAMERAS
-    graph = {"config": CONFIG, "figure": PLACEHOLDER}
-    trail = [(t("nav.cameras", lang), page_link(PATH, state, unit=None) if state.unit else None)]
-    if state.unit:
-        trail.append((unit_name(state.unit, lang), None))
-    search = item_search(state)
-    return html.Div(
+    v, viewer = visit(query, units=unit_codes()), current_viewer()
+    lang, search = v.lang, item_search(v.state)
+    camera_map = list_map(ids.CAMERAS_MAP, v.state, viewer, cluster=True, point_styles=drill_cameras.CAMERA_STYLES)
+    return list_page(
+        "cameras",
+        PATH,
+        ids.CAMERAS,
+        ids.CAMERAS_KPIS,
+        v,
+        viewer,
         [
-            dcc.Location(id=f.url, refresh="callback-nav"),
-            dcc.Store(id=f.store, data=to_store(state, win)),
-            page_head(t("cameras.title", lang), win, lang, trail, note=units_note(viewer, lang)),
-            filter_bar(
-                f,
-                state,
-                lang=lang,
-                today=now.date(),
-                scoped=bool(my_units(viewer)),
-                unit_options=unit_options(viewer, lang),
+            row(
+                panel(t("cameras.map", lang), camera_map, note=t("cameras.map_hint", lang)),
+                panel(t("cameras.by_unit", lang), graph(ids.CAMERAS_UNITS), note=t("drill.bar_hint", lang)),
             ),
-            dcc.Loading(html.Div(id=ids.CAMERAS_KPIS, className="kpis"), type="dot", color="#4fb3ff"),
-            html.Div(
-                [
-                    panel(
-                        t("cameras.map", lang),
-                        drill_map(
-                            ids.CAMERAS_MAP,
-                            unit=state.unit,
-                            focus=my_units(viewer),
-                            tile_url=get_settings().tile_url,
-                            cluster=True,
-                            point_styles=drill_cameras.CAMERA_STYLES,
-                        ),
-                        note=t("cameras.map_hint", lang),
-                    ),
-                    panel(
-                        t("cameras.by_unit", lang),
-                        dcc.Graph(id=ids.CAMERAS_UNITS, **graph),
-                        note=t("drill.bar_hint", lang),
-                    ),
-                ],
-                className="drill-row",
+            row(
+                panel(t("cameras.by_kind", lang), graph(ids.CAMERAS_KINDS)),
+                panel(t("cameras.by_hour", lang), graph(ids.CAMERAS_HOURS)),
             ),
-            html.Div(
-                [
-                    panel(t("cameras.by_kind", lang), dcc.Graph(id=ids.CAMERAS_KINDS, **graph)),
-                    panel(t("cameras.by_hour", lang), dcc.Graph(id=ids.CAMERAS_HOURS, **graph)),
-                ],
-                className="drill-row",
-            ),
-            panel(
-                t("cameras.by_camera", lang),
-                dcc.Graph(id=ids.CAMERAS_TOP, **graph),
-                note=t("cameras.camera_hint", lang),
-                wide=True,
-            ),
+            panel(t("cameras.by_camera", lang), graph(ids.CAMERAS_TOP), note=t("cameras.camera_hint", lang), wide=True),
             panel(
                 t("cameras.uptime", lang),
                 grid(
@@ -108,5 +65,4 @@ def layout(**query: str) -> html.Div:
                 wide=True,
             ),
         ],
-        className="page drill-page",
     )

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import dash
-from dash import dcc, html
+from dash import html
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_sources.history import complaints
-from data_sources.settings import get_settings
 from ui import drill_complaints, ids
 from ui.auth import current_viewer
-from ui.drill_controls import filter_bar, now_local, page_head, page_link, panel
-from ui.drill_figures import CONFIG, PLACEHOLDER
+from ui.drill_controls import filter_bar, page_head, page_link, panel
 from ui.drill_grid import grid
 from ui.drill_labels import (
     agency_codes,
@@ -23,10 +21,10 @@ from ui.drill_labels import (
     unit_name,
     unit_options,
 )
-from ui.drill_map import drill_map, unit_bounds
+from ui.drill_map import unit_bounds
 from ui.drill_nav import DRILL_ROLES, item_search
-from ui.drill_state import parse, to_store, window
-from ui.i18n import pick_language, t
+from ui.drill_page import drill_page, graph, list_map, row, visit
+from ui.i18n import t
 
 PATH = "/complaints"
 dash.register_page(__name__, path=PATH, title="IOC Huế – Phản ánh", nav_key="nav.complaints", roles=DRILL_ROLES)
@@ -55,47 +53,30 @@ def _first_clusters(viewer, state, win, lang: str) -> dict | None:
 
 def layout(**query: str) -> html.Div:
     """Rebuilt from the URL on every visit and every filter change (the URL is the only state)."""
-    lang = pick_language(query.get("lang"))
-    now = now_local()
-    viewer = current_viewer()
-    state = parse(query, today=now.date(), units=unit_codes(), agencies=agency_codes())
-    win = window(state, now)
-    f = ids.COMPLAINTS
-    graph = {"config": CONFIG, "figure": PLACEHOLDER}
+    v, viewer = visit(query, units=unit_codes(), agencies=agency_codes()), current_viewer()
+    lang, state, f = v.lang, v.state, ids.COMPLAINTS
     options = {
         "unit_options": unit_options(viewer, lang, agency_only=True),
         "agency_options": agency_options(viewer, lang),
     }
-    return html.Div(
+    complaints_map = list_map(
+        ids.COMPLAINTS_MAP,
+        state,
+        viewer,
+        cluster=True,
+        point_styles=drill_complaints.POINT_STYLES,
+        data=_first_clusters(viewer, state, v.win, lang),
+    )
+    return drill_page(
+        f,
+        v,
+        page_head(t("complaints.title", lang), v.win, lang, _trail(state, lang), note=agency_note(viewer, lang)),
+        filter_bar(f, state, lang=lang, today=v.now.date(), scoped=bool(my_units(viewer)), **options),
+        ids.COMPLAINTS_KPIS,
         [
-            dcc.Location(id=f.url, refresh="callback-nav"),
-            dcc.Store(id=f.store, data=to_store(state, win)),
-            page_head(t("complaints.title", lang), win, lang, _trail(state, lang), note=agency_note(viewer, lang)),
-            filter_bar(f, state, lang=lang, today=now.date(), scoped=bool(my_units(viewer)), **options),
-            dcc.Loading(html.Div(id=ids.COMPLAINTS_KPIS, className="kpis"), type="dot", color="#4fb3ff"),
-            html.Div(
-                [
-                    panel(
-                        t("complaints.map", lang),
-                        drill_map(
-                            ids.COMPLAINTS_MAP,
-                            unit=state.unit,
-                            focus=my_units(viewer),
-                            tile_url=get_settings().tile_url,
-                            cluster=True,
-                            point_styles=drill_complaints.POINT_STYLES,
-                            data=_first_clusters(viewer, state, win, lang),
-                        ),
-                        note=t("complaints.map_hint", lang),
-                        loading=False,
-                    ),
-                    panel(
-                        t("complaints.by_unit", lang),
-                        dcc.Graph(id=ids.COMPLAINTS_UNITS, **graph),
-                        note=t("drill.bar_hint", lang),
-                    ),
-                ],
-                className="drill-row",
+            row(
+                panel(t("complaints.map", lang), complaints_map, note=t("complaints.map_hint", lang), loading=False),
+                panel(t("complaints.by_unit", lang), graph(ids.COMPLAINTS_UNITS), note=t("drill.bar_hint", lang)),
             ),
             panel(
                 t("complaints.due", lang),
@@ -109,23 +90,17 @@ def layout(**query: str) -> html.Div:
                 note=t("complaints.due_note", lang),
                 wide=True,
             ),
-            html.Div(
-                [
-                    panel(t("complaints.backlog", lang), dcc.Graph(id=ids.COMPLAINTS_BACKLOG, **graph)),
-                    panel(t("complaints.ratings", lang), dcc.Graph(id=ids.COMPLAINTS_RATINGS, **graph)),
-                ],
-                className="drill-row",
+            row(
+                panel(t("complaints.backlog", lang), graph(ids.COMPLAINTS_BACKLOG)),
+                panel(t("complaints.ratings", lang), graph(ids.COMPLAINTS_RATINGS)),
             ),
-            html.Div(
-                [
-                    panel(t("complaints.by_category", lang), dcc.Graph(id=ids.COMPLAINTS_CATEGORIES, **graph)),
-                    panel(t("complaints.by_channel", lang), dcc.Graph(id=ids.COMPLAINTS_CHANNELS, **graph)),
-                ],
-                className="drill-row",
+            row(
+                panel(t("complaints.by_category", lang), graph(ids.COMPLAINTS_CATEGORIES)),
+                panel(t("complaints.by_channel", lang), graph(ids.COMPLAINTS_CHANNELS)),
             ),
             panel(
                 t("complaints.by_agency", lang),
-                dcc.Graph(id=ids.COMPLAINTS_AGENCIES, **graph),
+                graph(ids.COMPLAINTS_AGENCIES),
                 note=t("complaints.agency_hint", lang),
                 wide=True,
             ),
@@ -141,5 +116,4 @@ def layout(**query: str) -> html.Div:
                 wide=True,
             ),
         ],
-        className="page drill-page",
     )

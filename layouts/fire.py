@@ -6,17 +6,14 @@ import dash
 from dash import dcc, html
 
 from data_sources.history.fire import season_start
-from data_sources.settings import get_settings
 from ui import drill_fire, ids
 from ui.auth import current_viewer
-from ui.drill_controls import filter_bar, now_local, page_head, page_link, panel
-from ui.drill_figures import CONFIG, PLACEHOLDER
+from ui.drill_controls import page_link, panel
 from ui.drill_grid import grid
-from ui.drill_labels import day_text, my_units, unit_codes, unit_name, unit_options, units_note
-from ui.drill_map import drill_map
+from ui.drill_labels import day_text, unit_codes, unit_name
 from ui.drill_nav import DRILL_ROLES
-from ui.drill_state import parse, to_store, window
-from ui.i18n import pick_language, t
+from ui.drill_page import graph, list_map, list_page, row, visit
+from ui.i18n import t
 
 PATH = "/fire"
 dash.register_page(__name__, path=PATH, title="IOC Huế – Cháy rừng", nav_key="nav.fire", roles=DRILL_ROLES)
@@ -24,71 +21,35 @@ dash.register_page(__name__, path=PATH, title="IOC Huế – Cháy rừng", nav_
 
 def layout(**query: str) -> html.Div:
     """Rebuilt from the URL on every visit and every filter change (the URL is the only state)."""
-    lang = pick_language(query.get("lang"))
-    now = now_local()
-    viewer = current_viewer()
-    state = parse(query, today=now.date(), units=unit_codes())
-    win = window(state, now)
-    f = ids.FIRE
-    graph = {"config": CONFIG, "figure": PLACEHOLDER}
-    trail = [(t("nav.fire", lang), page_link(PATH, state, unit=None) if state.unit else None)]
+    v, viewer = visit(query, units=unit_codes()), current_viewer()
+    lang, state = v.lang, v.state
     unit_page = None
     if state.unit:
-        trail.append((unit_name(state.unit, lang), None))
         unit_page = dcc.Link(
             t("fire.open_unit", lang, unit=unit_name(state.unit, lang)),
             href=page_link("/fire/units/" + state.unit, state, unit=None),
             className="drill-button unit-page-link",
         )
-    season = t("fire.season_note", lang, since=day_text(season_start(win.until), lang))
-    return html.Div(
+    season = t("fire.season_note", lang, since=day_text(season_start(v.win.until), lang))
+    fire_map = list_map(ids.FIRE_MAP, state, viewer, forest=True, point_styles=drill_fire.HOTSPOT_STYLES)
+    return list_page(
+        "fire",
+        PATH,
+        ids.FIRE,
+        ids.FIRE_KPIS,
+        v,
+        viewer,
         [
-            dcc.Location(id=f.url, refresh="callback-nav"),
-            dcc.Store(id=f.store, data=to_store(state, win)),
-            page_head(t("fire.title", lang), win, lang, trail, note=units_note(viewer, lang)),
-            unit_page,
-            filter_bar(
-                f,
-                state,
-                lang=lang,
-                today=now.date(),
-                scoped=bool(my_units(viewer)),
-                unit_options=unit_options(viewer, lang),
+            row(
+                panel(t("fire.map", lang), fire_map, note=t("fire.map_hint", lang)),
+                panel(t("fire.season", lang), graph(ids.FIRE_SEASON), note=season + " " + t("drill.bar_hint", lang)),
             ),
-            dcc.Loading(html.Div(id=ids.FIRE_KPIS, className="kpis"), type="dot", color="#4fb3ff"),
-            html.Div(
-                [
-                    panel(
-                        t("fire.map", lang),
-                        drill_map(
-                            ids.FIRE_MAP,
-                            unit=state.unit,
-                            focus=my_units(viewer),
-                            tile_url=get_settings().tile_url,
-                            forest=True,
-                            point_styles=drill_fire.HOTSPOT_STYLES,
-                        ),
-                        note=t("fire.map_hint", lang),
-                    ),
-                    panel(
-                        t("fire.season", lang),
-                        dcc.Graph(id=ids.FIRE_SEASON, **graph),
-                        note=season + " " + t("drill.bar_hint", lang),
-                    ),
-                ],
-                className="drill-row",
-            ),
-            panel(
-                t("fire.levels", lang),
-                dcc.Graph(id=ids.FIRE_LEVELS, **graph),
-                note=t("fire.levels_hint", lang),
-                wide=True,
-            ),
+            panel(t("fire.levels", lang), graph(ids.FIRE_LEVELS), note=t("fire.levels_hint", lang), wide=True),
             panel(
                 t("fire.hotspots", lang),
                 grid(ids.FIRE_GRID, drill_fire.hotspot_columns(lang), lang=lang, file_name="fire-hotspots.csv"),
                 wide=True,
             ),
         ],
-        className="page drill-page",
+        extra=unit_page,
     )

@@ -3,70 +3,51 @@
 from __future__ import annotations
 
 import dash
-from dash import dcc, html
+from dash import html
 
 from data_sources.history.fire import season_start
 from data_sources.settings import get_settings
 from ui import drill_fire, ids
-from ui.drill_controls import filter_bar, not_found, now_local, page_head, page_link, panel
-from ui.drill_figures import CONFIG, PLACEHOLDER
+from ui.drill_controls import not_found, page_head, page_link, panel
 from ui.drill_grid import grid
 from ui.drill_labels import day_text, unit_codes, unit_name
 from ui.drill_map import drill_map
 from ui.drill_nav import DRILL_ROLES
-from ui.drill_state import parse, to_store, window
-from ui.i18n import pick_language, t
+from ui.drill_page import drill_page, graph, range_bar, row, visit
+from ui.i18n import t
 
 dash.register_page(__name__, path_template="/fire/units/<unit_code>", title="IOC Huế – Cháy rừng", roles=DRILL_ROLES)
 
 
 def layout(unit_code: str = "", **query: str) -> html.Div:
     """A known unit gets its page (what the viewer may see of it is decided in SQL); others get "not found"."""
-    lang = pick_language(query.get("lang"))
-    now = now_local()
-    state = parse(query, today=now.date())
+    v = visit(query)
+    lang, state = v.lang, v.state
     back = page_link("/fire", state)
     if unit_code not in unit_codes():
         return not_found(lang, back)
-    win = window(state, now)
-    f = ids.FIRE_UNIT
     name = unit_name(unit_code, lang)
     trail = [
         (t("nav.fire", lang), back),
         (name, page_link("/fire", state, unit=unit_code)),
         (t("fire.unit_page", lang), None),
     ]
-    return html.Div(
+    season = t("fire.season_note", lang, since=day_text(season_start(v.win.until), lang))
+    fire_map = drill_map(
+        ids.FIRE_UNIT_MAP,
+        unit=unit_code,
+        tile_url=get_settings().tile_url,
+        forest=True,
+        point_styles=drill_fire.HOTSPOT_STYLES,
+    )
+    return drill_page(
+        ids.FIRE_UNIT,
+        v,
+        page_head(t("fire.unit_title", lang, unit=name), v.win, lang, trail, note=season),
+        range_bar(ids.FIRE_UNIT, v),
+        ids.FIRE_UNIT_KPIS,
         [
-            dcc.Location(id=f.url, refresh="callback-nav"),
-            dcc.Store(id=f.store, data={**to_store(state, win), "item": unit_code}),
-            page_head(
-                t("fire.unit_title", lang, unit=name),
-                win,
-                lang,
-                trail,
-                note=t("fire.season_note", lang, since=day_text(season_start(win.until), lang)),
-            ),
-            filter_bar(f, state, lang=lang, today=now.date(), unit_options=None),
-            dcc.Loading(html.Div(id=ids.FIRE_UNIT_KPIS, className="kpis"), type="dot", color="#4fb3ff"),
-            html.Div(
-                [
-                    panel(
-                        t("fire.timeline", lang), dcc.Graph(id=ids.FIRE_UNIT_LEVELS, config=CONFIG, figure=PLACEHOLDER)
-                    ),
-                    panel(
-                        t("fire.map", lang),
-                        drill_map(
-                            ids.FIRE_UNIT_MAP,
-                            unit=unit_code,
-                            tile_url=get_settings().tile_url,
-                            forest=True,
-                            point_styles=drill_fire.HOTSPOT_STYLES,
-                        ),
-                    ),
-                ],
-                className="drill-row",
-            ),
+            row(panel(t("fire.timeline", lang), graph(ids.FIRE_UNIT_LEVELS)), panel(t("fire.map", lang), fire_map)),
             panel(
                 t("fire.bulletins", lang),
                 grid(
@@ -79,5 +60,5 @@ def layout(unit_code: str = "", **query: str) -> html.Div:
                 wide=True,
             ),
         ],
-        className="page drill-page",
+        item=unit_code,
     )

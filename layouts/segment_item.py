@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import dash
-from dash import dcc, html
+from dash import html
 
 from data_sources.history import traffic
 from data_sources.settings import get_settings
 from ui import ids
 from ui.auth import current_viewer
-from ui.drill_controls import filter_bar, not_found, now_local, page_head, page_link, panel
-from ui.drill_figures import CONFIG, PLACEHOLDER
-from ui.drill_labels import unit_name
+from ui.drill_controls import page_head, panel
 from ui.drill_map import drill_map
 from ui.drill_nav import DRILL_ROLES
-from ui.drill_outage import PG_DOWN, unavailable_page
-from ui.drill_state import parse, to_store, window
-from ui.i18n import pick_language, t
+from ui.drill_page import drill_page, graph, item_or_answer, item_trail, range_bar, row, visit
+from ui.i18n import t
 
 dash.register_page(
     __name__, path_template="/traffic/segments/<segment_id>", title="IOC Huế – Đoạn đường", roles=DRILL_ROLES
@@ -25,48 +22,28 @@ dash.register_page(
 
 def layout(segment_id: str = "", **query: str) -> html.Div:
     """The segment's reference row decides the heading; the charts arrive by callback from the stored window."""
-    lang = pick_language(query.get("lang"))
-    now = now_local()
-    state = parse(query, today=now.date())
-    try:
-        segment = traffic.segment(viewer=current_viewer(), segment_id=segment_id)
-    except PG_DOWN:  # PostgreSQL unreachable: say so, not "not found"
-        return unavailable_page(lang, state, "/traffic")
-    back = page_link("/traffic", state)
+    v = visit(query)
+    segment, answer = item_or_answer(
+        v, "/traffic", lambda: traffic.segment(viewer=current_viewer(), segment_id=segment_id)
+    )
     if segment is None:
-        return not_found(lang, back)
-    win = window(state, now)
-    f = ids.SEGMENT
-    unit = segment["unit_code"]
-    trail = [
-        (t("nav.traffic", lang), back),
-        (unit_name(unit, lang), page_link("/traffic", state, unit=unit)),
-        (segment_id, None),
-    ]
+        return answer
+    lang, unit = v.lang, segment["unit_code"]
     title = f"{segment['road_name']} ({segment_id})"
     if segment.get("hot_spot_name"):
         title += f" – {segment['hot_spot_name']}"
-    return html.Div(
+    where = drill_map(ids.SEGMENT_MAP, unit=unit, tile_url=get_settings().tile_url, lines=True)
+    return drill_page(
+        ids.SEGMENT,
+        v,
+        page_head(title, v.win, lang, item_trail("/traffic", "nav.traffic", v.state, unit, segment_id, lang)),
+        range_bar(ids.SEGMENT, v),
+        ids.SEGMENT_KPIS,
         [
-            dcc.Location(id=f.url, refresh="callback-nav"),
-            dcc.Store(id=f.store, data={**to_store(state, win), "item": segment_id}),
-            page_head(title, win, lang, trail),
-            filter_bar(f, state, lang=lang, today=now.date(), unit_options=None),
-            dcc.Loading(html.Div(id=ids.SEGMENT_KPIS, className="kpis"), type="dot", color="#4fb3ff"),
-            html.Div(
-                [
-                    panel(
-                        t("segment.speed", lang),
-                        dcc.Graph(id=ids.SEGMENT_SPEED, config=CONFIG, figure=PLACEHOLDER),
-                        note=t("traffic.compare_note", lang),
-                    ),
-                    panel(
-                        t("segment.where", lang),
-                        drill_map(ids.SEGMENT_MAP, unit=unit, tile_url=get_settings().tile_url, lines=True),
-                    ),
-                ],
-                className="drill-row",
+            row(
+                panel(t("segment.speed", lang), graph(ids.SEGMENT_SPEED), note=t("traffic.compare_note", lang)),
+                panel(t("segment.where", lang), where),
             ),
         ],
-        className="page drill-page",
+        item=segment_id,
     )

@@ -19,7 +19,6 @@ dash.register_page(
 )  # fmt: skip
 
 AGE_UNITS = ("s", "m", "h", "d")
-KIOSK = shell.kiosk_class(__name__)
 EMPTY_LIVE = {"traffic": {}, "fire": {}, "cameras": {}, "hotspots": {}, "complaints": {}, "ticker": []}
 
 

@@ -113,7 +113,7 @@ def _router_pathname(entry: dict, body: dict) -> str | None:
 
 
 def access_map(app: Dash) -> list[dict]:
-    """Every page and server callback with the roles allowed: for `manage.py access` and the access tests."""
+    """Every page and server callback with the roles allowed: what the access tests check, row by row."""
     import dash
 
     rows = [

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import dash_leaflet as dl
 from dash import html
 
-from ui.console_rows import HUE
+from data_sources.huetime import HUE_TZ
 from ui.i18n import t
 
 # Offline vector basemap from assets/geo (unit boundaries, river, roads): no internet tiles in the control room.
@@ -47,7 +47,7 @@ def trail_list(rows: list[dict], lang: str) -> html.Component:
         return html.P(t("console.detail.none", lang), className="console-trail-empty")
     items = []
     for r in rows:
-        at = r["at"].astimezone(UTC).astimezone(HUE).strftime("%H:%M:%S %d/%m")
+        at = r["at"].astimezone(UTC).astimezone(HUE_TZ).strftime("%H:%M:%S %d/%m")
         change = f"{r['before'].get('state')} → {r['after'].get('state')}"
         note = f" — {r['comment']}" if r.get("comment") else ""
         items.append(html.Li(f"{at} · {r['actor']} · {r['action']} · {change}{note}", className="console-trail-row"))
@@ -57,7 +57,7 @@ def trail_list(rows: list[dict], lang: str) -> html.Component:
 def _event_line(e: dict) -> str:
     what = e.get("alert_type") or e.get("status") or e.get("confidence") or e.get("level")
     extra = e.get("severity") or e.get("title") or ""
-    at = datetime.fromisoformat(e["ts"]).astimezone(HUE).strftime("%Y-%m-%d %H:%M:%S")
+    at = datetime.fromisoformat(e["ts"]).astimezone(HUE_TZ).strftime("%Y-%m-%d %H:%M:%S")
     return f"{at} · {what} · {extra}".rstrip(" ·")
 
 

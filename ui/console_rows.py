@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 from data_sources.events import SEVERITY_RANK
+from data_sources.huetime import HUE_TZ
 from ui.i18n import t
 
-HUE = timezone(timedelta(hours=7), "ICT")  # officers read local time; the CSV keeps the ISO time with its offset
 NEW_STATE = {"state": "new", "version": 0, "updated_by": None}
 
 
@@ -27,7 +27,7 @@ def grid_row(item: dict, state: dict | None, *, lang: str, units: dict[str, dict
         "severity": item["severity"],
         "sev_label": t(f"console.sev.{item['severity']}", lang),
         "ts": item["ts"],
-        "time": datetime.fromtimestamp(item["ts"], UTC).astimezone(HUE).strftime("%Y-%m-%d %H:%M:%S"),
+        "time": datetime.fromtimestamp(item["ts"], UTC).astimezone(HUE_TZ).strftime("%Y-%m-%d %H:%M:%S"),
         "kind": item["kind"],
         "kind_label": t(f"console.kind.{item['kind']}", lang),
         "type": item["type"],

@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta
 from dash import dcc, html
 from dash.exceptions import PreventUpdate
 
-from data_sources.history.common import LOCAL, Window
+from data_sources.history.common import Window
+from data_sources.huetime import HUE_TZ
 from ui import boundary
 from ui.drill_labels import day_text
 from ui.drill_state import MAX_KEY, RANGES, DrillState, from_store, to_search
@@ -146,7 +147,7 @@ def panel(
 
 
 def now_local() -> datetime:
-    return datetime.now(LOCAL)
+    return datetime.now(HUE_TZ)
 
 
 def read_store(data: dict | None) -> tuple[DrillState, Window, str | None]:

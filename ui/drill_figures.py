@@ -13,7 +13,6 @@ GRID = "#24364a"
 TEXT = "#e6edf3"
 MUTED = "#8fa3b8"
 ACCENT = "#4fb3ff"
-ALARM = "#ff5a4f"
 OK = "#2ec27e"
 # Okabe–Ito: distinguishable with every common colour-vision deficiency, readable on the dark panel.
 QUALITATIVE = ("#56B4E9", "#E69F00", "#009E73", "#F0E442", "#CC79A7", "#D55E00", "#0072B2", "#999999")

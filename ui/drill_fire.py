@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from data_sources.history.common import LOCAL, Window
+from data_sources.history.common import Window
 from data_sources.history.fire import DANGEROUS
+from data_sources.huetime import HUE_TZ
 from ui import drill_figures as fig
 from ui import drill_map
 from ui.drill_controls import kpi
@@ -123,7 +124,7 @@ def bulletin_figure(bulletins: pd.DataFrame, win: Window, lang: str) -> go.Figur
     if bulletins.empty:
         return fig.empty(t("drill.no_data", lang), lang)
     df = bulletins.groupby("ts", as_index=False)["level"].max().sort_values("ts")
-    x = [*df.ts, win.until.astimezone(LOCAL)]
+    x = [*df.ts, win.until.astimezone(HUE_TZ)]
     y = [*df["level"], df["level"].iloc[-1]]
     figure = fig.lines(
         [{"name": t("fire.level", lang), "x": x, "y": y, "colour": LEVEL_COLOURS[3], "shape": "hv"}],

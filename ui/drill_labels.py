@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from data_sources import reference
-from data_sources.history.common import LOCAL
+from data_sources.huetime import HUE_TZ
 from data_sources.viewer import Viewer
 from ui.i18n import CATALOG, t
 
@@ -100,12 +100,12 @@ def when(value: datetime | None) -> str:
     """Local time as 'YYYY-MM-DD HH:MM': sorts correctly as text in grids and CSV, reads the same in both languages."""
     if value is None or value != value:
         return ""
-    return value.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(HUE_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def day_text(value: datetime, lang: str) -> str:
     """'23/11/2026' (vi) or '23 Nov 2026' (en)."""
-    local = value.astimezone(LOCAL)
+    local = value.astimezone(HUE_TZ)
     return local.strftime("%d/%m/%Y") if lang == "vi" else local.strftime("%d %b %Y")
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
 
 from ui.drill_state import DrillState, change, from_store, to_search
+from ui.ids import DrillFilters
 
 DRILL_ROLES = ["dept_head", "officer", "admin"]
 
@@ -61,3 +63,44 @@ def item_href(path: str, key: str | None, data: Mapping | None) -> str | None:
     if not key or state is None:
         return None
     return f"{path}/{quote(key, safe='')}{item_search(state)}"
+
+
+@dataclass(frozen=True)
+class NavSpec:
+    """What rewrites one drill or item page's URL: its filters and the charts or map layers a click selects from."""
+
+    filters: DrillFilters
+    unit_filter: bool = True  # item pages have the range only
+    agency_filter: bool = False
+    unit_clicks: tuple[str, ...] = ()  # bars, heat-map rows or map unit layers whose click selects a unit
+    agency_clicks: tuple[str, ...] = ()
+
+
+def nav_inputs(spec: NavSpec) -> list[tuple[str, str]]:
+    """The (component id, property) pairs the page's navigation callback listens to, in a fixed order."""
+    f = spec.filters
+    pairs = [(f.range, "value"), (f.dates, "start_date"), (f.dates, "end_date")]
+    pairs += [(f.unit, "value")] if spec.unit_filter else []
+    pairs += [(f.agency, "value")] if spec.agency_filter else []
+    return pairs + [(key, "clickData") for key in spec.unit_clicks + spec.agency_clicks]
+
+
+def nav_search(
+    spec: NavSpec, trigger: str | None, values: Mapping[tuple[str, str], object], data: Mapping | None, today: date
+) -> str | None:
+    """The next query string for the input that fired (`values` by `nav_inputs` pair); None when nothing changes."""
+    f = spec.filters
+    if trigger == f.range:
+        return next_search(data, today, range=values.get((f.range, "value")))
+    if trigger == f.dates:
+        start, end = values.get((f.dates, "start_date")), values.get((f.dates, "end_date"))
+        return next_search(data, today, start=start, end=end)
+    if trigger == f.unit and spec.unit_filter:
+        return next_search(data, today, unit=values.get((f.unit, "value")))
+    if trigger == f.agency and spec.agency_filter:
+        return next_search(data, today, agency=values.get((f.agency, "value")))
+    for clicks, field in ((spec.unit_clicks, "unit"), (spec.agency_clicks, "agency")):
+        if trigger in clicks:
+            key = clicked(values.get((trigger, "clickData")))  # type: ignore[arg-type]
+            return next_search(data, today, **{field: key}) if key else None
+    return None

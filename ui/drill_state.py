@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from data_sources.history.common import LOCAL, Window
+from data_sources.history.common import Window
+from data_sources.huetime import HUE_TZ
 
 RANGES = ("24h", "7d", "30d", "90d", "custom")
 DEFAULT_RANGE = "7d"
@@ -96,7 +97,7 @@ def change(state: DrillState, today: date, **changes: object) -> DrillState:
 
 
 def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), LOCAL)
+    return datetime.combine(day, time(0), HUE_TZ)
 
 
 def window(state: DrillState, now: datetime) -> Window:
@@ -106,7 +107,7 @@ def window(state: DrillState, now: datetime) -> Window:
     24 h and 7 d are whole hours back from the current hour, drawn hourly; 30 d and 90 d are whole local days
     back from today, drawn daily; a custom range covers its local days, drawn hourly up to a week.
     """
-    local = now.astimezone(LOCAL)
+    local = now.astimezone(HUE_TZ)
     until = local.replace(second=0, microsecond=0) - timedelta(minutes=local.minute % 5) + FIVE_MINUTES
     hour = local.replace(minute=0, second=0, microsecond=0)
     today = local.date()

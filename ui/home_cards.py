@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from dash import html
 
 from data_sources.events import STREAMS
+from data_sources.huetime import HUE_TZ
 from ui.i18n import t
 
 # Which current-state count speaks for each domain on its card.
@@ -96,5 +96,5 @@ def build_cards(report: dict, lang: str) -> list[html.Div]:
 
 def checked_text(report: dict, lang: str) -> str:
     """'Checked at HH:MM:SS' in local (Huế) time of the check."""
-    when = datetime.fromtimestamp(report["checked_at"], ZoneInfo("Asia/Ho_Chi_Minh"))
+    when = datetime.fromtimestamp(report["checked_at"], HUE_TZ)
     return t("status.checked", lang, t=when.strftime("%H:%M:%S"))

@@ -6,7 +6,7 @@ import json
 
 from dash import Patch
 
-from data_sources.events import CLOSED_STATUSES
+from data_sources.events import CLOSED_STATUSES, fire_scope
 from ui.i18n import t
 from ui.wall_config import severity_rank
 
@@ -43,11 +43,6 @@ def complaint_entry(ev: dict) -> dict | None:
 
 def hotspot_entry(ev: dict) -> dict:
     return {"la": _round(ev["lat"]), "lo": _round(ev["lon"]), "t": round(ev["ts"]), "c": ev["confidence"][0]}
-
-
-def fire_scope(ev: dict) -> str:
-    """The key of a danger level: the unit code, or 'unit/area' for a forest area (as the projector keys it)."""
-    return f"{ev['unit_code']}/{ev['area_id']}" if ev.get("area_id") else ev["unit_code"]
 
 
 def layer_changes(events: list[dict], cameras: dict[str, dict]) -> dict[str, dict]:
@@ -122,7 +117,7 @@ def ticker_severity(ev: dict) -> str | None:
 
 def _unit(places: dict, code: str | None, lang: str) -> str:
     names = places["units"].get(code or "")
-    return names[lang] if names else (code or "")
+    return names["name_en" if lang == "en" else "name"] if names else (code or "")
 
 
 def nearest_unit(places: dict, lat: float, lon: float) -> str:
@@ -207,8 +202,3 @@ def present(snap: dict, places: dict) -> dict[str, dict]:
         "hotspots": {ev["event_id"]: hotspot_entry(ev) for ev in snap["hotspots"]},
         "complaints": {key: value for key, value in complaints.items() if value is not None},
     }
-
-
-def layer_times(cursor: dict[str, str]) -> dict[str, float]:
-    """Redis arrival time (epoch s) of the newest entry per stream in a cursor; streams never written are left out."""
-    return {name: int(i.split("-")[0]) / 1000 for name, i in cursor.items() if i and i != "0"}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import redis
 
-from data_sources import live
+from data_sources import live, reference
 from data_sources.cache import Shared
 from data_sources.settings import get_settings
 from ui import wall_builders as wb
@@ -47,7 +47,7 @@ def _render(prefix: str, since: tuple, until: tuple, lang: str, cap: int) -> Upd
     got = live.pull_range(prefix=prefix, cursor=since, until=until)
     if got.resync:
         return Update(got.cursor, False, True, None, None)
-    places = live.places()
+    places = reference.places()
     changes = wb.layer_changes(got.events, places["cameras"])
     rows, gone = wb.ticker_rows(got.events, places, lang)
     patch = wb.live_patch(changes, rows, cap, gone)

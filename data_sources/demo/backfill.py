@@ -18,6 +18,7 @@ from data_sources import facts, liveness, schema
 from data_sources.demo import load_world
 from data_sources.demo import model as m
 from data_sources.events import CLOSED_STATUSES, KIND_STREAM
+from data_sources.huetime import HUE_TZ
 from data_sources.settings import get_settings
 from data_sources.state import HOTSPOT_WINDOW_SECONDS, StateWriter
 from data_sources.streams import keys, publish
@@ -143,7 +144,7 @@ def backfill(
         counts.update({"traffic_readings": len(rows), **written.offered})
         log.info(
             "  day %d/%d from %s: %d traffic rows, %d other events (%.1f s)",
-            day, days, f"{chunk.astimezone(m.LOCAL):%Y-%m-%d %H:%M}", len(rows), len(events), perf_counter() - t0,
+            day, days, f"{chunk.astimezone(HUE_TZ):%Y-%m-%d %H:%M}", len(rows), len(events), perf_counter() - t0,
         )  # fmt: skip
         chunk = stop
         _progress(r, "history", day, days + 1, started)  # the last step (ANALYZE, current state) counts as one

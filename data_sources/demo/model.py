@@ -5,15 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 import numpy as np
 
 from data_sources import events as ev
+from data_sources.huetime import HUE_TZ
 
-# Asia/Ho_Chi_Minh has no DST, so a fixed offset is exact and needs no tz database.
-LOCAL = timezone(timedelta(hours=7), "ICT")
 _OFFSET = 7 * 3600
 STEP = 300  # backfill traffic grid, seconds
 _U64 = np.uint64
@@ -232,7 +231,7 @@ def danger_levels(world: World, seed: int, day: date) -> tuple[np.ndarray, np.nd
 
 def danger_at(world: World, seed: int, t: float) -> dict[str, int]:
     """Level in force per forest unit at epoch `t`: the latest bulletin (06:00, 13:00 local) already issued."""
-    local = to_dt(t).astimezone(LOCAL)
+    local = to_dt(t).astimezone(HUE_TZ)
     if local.hour < DANGER_HOURS[0]:
         levels = danger_levels(world, seed, local.date() - timedelta(days=1))[1]
     else:
@@ -245,12 +244,12 @@ def fire_events(world: World, seed: int, start: datetime, end: datetime) -> list
     """Danger bulletins and satellite hotspots of the local days overlapping [start, end), anchored inside it."""
     out: list = []
     lo, hi = start.timestamp(), end.timestamp()
-    day = start.astimezone(LOCAL).date()
-    while datetime.combine(day, time(0), LOCAL).timestamp() < hi:
+    day = start.astimezone(HUE_TZ).date()
+    while datetime.combine(day, time(0), HUE_TZ).timestamp() < hi:
         morning, afternoon = danger_levels(world, seed, day)
         for i, unit in enumerate(world.a["forest_units"]):
             for hour, level in zip(DANGER_HOURS, (morning[i], afternoon[i]), strict=True):
-                ts = datetime.combine(day, time(hour), LOCAL)
+                ts = datetime.combine(day, time(hour), HUE_TZ)
                 if (hour == DANGER_HOURS[0] or level != morning[i]) and lo <= ts.timestamp() < hi:
                     eid = f"fd-{unit}-{day:%Y%m%d}-{hour:02d}"
                     out.append(ev.FireDanger(event_id=eid, ts=ts, unit_code=unit, level=int(level)))
@@ -258,7 +257,7 @@ def fire_events(world: World, seed: int, start: datetime, end: datetime) -> list
         for i, unit in enumerate(world.a["forest_units"]):
             for _ in range(rng.poisson(HOTSPOTS_PER_DAY[int(afternoon[i])])):
                 source = str(rng.choice(SATELLITES, p=SATELLITE_P))
-                t = datetime.combine(day, time(0), LOCAL).timestamp() + pass_seconds(rng, source)
+                t = datetime.combine(day, time(0), HUE_TZ).timestamp() + pass_seconds(rng, source)
                 out += [h for h in hotspots(world, rng, unit, t, source) if lo <= h.ts.timestamp() < hi]
         day += timedelta(days=1)
     return out
@@ -419,7 +418,7 @@ def is_urgent(seed: int, complaint_id: str, received: int) -> bool:
 
 def new_complaint_id(seed: int, rng: np.random.Generator, t: int, *, urgent_only: bool) -> str:
     """An id for a report received at `t`; at night, ids are redrawn until the model makes the report urgent."""
-    stamp = to_dt(t).astimezone(LOCAL).strftime("%y%m%d-%H%M%S")
+    stamp = to_dt(t).astimezone(HUE_TZ).strftime("%y%m%d-%H%M%S")
     while True:
         cid = f"PA-{stamp}-{int(rng.integers(16**4)):04X}"
         if not urgent_only or is_urgent(seed, cid, t):
@@ -447,11 +446,11 @@ def complaint_events(world: World, seed: int, start: datetime, end: datetime) ->
 
 
 def _deadline(received: datetime, working_days: int) -> datetime:
-    day = received.astimezone(LOCAL).date()
+    day = received.astimezone(HUE_TZ).date()
     while working_days:
         day += timedelta(days=1)
         working_days -= day.weekday() < 5
-    return datetime.combine(day, time(17), LOCAL)
+    return datetime.combine(day, time(17), HUE_TZ)
 
 
 def _office(t: float, u: float) -> float:

@@ -177,7 +177,7 @@ def uptime_sql(scope: Viewer, window: Window, unit: str | None, camera_id: str |
 
     Each camera's state at the window start is its last status alert before it, so an outage that began
     earlier is counted from the window start; one still open is counted to the window end. A template per
-    scope and filter shape (building and keying it took ~1 ms a call, more than its SQL for one camera).
+    scope and filter shape, built once: building and keying the statement cost more than its SQL for one camera.
     """
     values = {"since": window.since, "until": window.until, "span": (window.until - window.since).total_seconds()}
     values |= ({"unit": unit} if unit else {}) | ({"camera_id": camera_id} if camera_id else {})
@@ -260,17 +260,11 @@ def camera_series_sql(scope: Viewer, window: Window, camera_id: str) -> Query:
 
 
 @memoized(HISTORY_TTL)
-def camera_series(scope: Viewer, window: Window, camera_id: str) -> pd.DataFrame:
-    """One camera's alerts per bucket and kind."""
-    return frame(camera_series_sql(scope, window, camera_id))
-
-
-@memoized(HISTORY_TTL)
 def camera_page(scope: Viewer, window: Window, camera_id: str) -> tuple[pd.DataFrame, dict | None]:
     """One camera's series and its uptime row (a dict; None outside the scope), in one round trip.
 
-    The item page draws both at once; its KPI tiles read three fields of the one uptime row, which as a
-    DataFrame cost ~0.2 ms to build and as much again to pickle into the cache.
+    The item page draws both at once; its KPI tiles read three fields of the one uptime row, so it stays a
+    dict: a one-row DataFrame would only add building and pickling work on every cache fill.
     """
     series, uptime_row = run_many(
         [camera_series_sql(scope, window, camera_id), uptime_sql(scope, window, None, camera_id)]

@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import ColumnElement, DateTime, Engine, bindparam, cast, func, literal, text
@@ -15,10 +14,9 @@ from sqlalchemy.sql.base import Executable
 from sqlalchemy.types import Date
 
 from data_sources.connections import get_engine
+from data_sources.huetime import HUE_TZ, HUE_TZ_NAME
 
 log = logging.getLogger(__name__)
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-LOCAL_TZ = "Asia/Ho_Chi_Minh"
 # History pages: a window's end is rounded to 5 minutes, so an answer is reused for at most one 5-minute step
 # and never outlives it by much; recomputing the newest partial hour every 5 minutes is all the freshness a
 # department head's "how are we doing since when" view needs (the wall is for "now").
@@ -44,8 +42,8 @@ class Window:
     @property
     def days(self) -> tuple[date, date]:
         """First and last-exclusive local calendar day the window touches (for the daily rollups)."""
-        first = self.since.astimezone(LOCAL).date()
-        last = (self.until - timedelta(microseconds=1)).astimezone(LOCAL).date() + timedelta(days=1)
+        first = self.since.astimezone(HUE_TZ).date()
+        last = (self.until - timedelta(microseconds=1)).astimezone(HUE_TZ).date() + timedelta(days=1)
         return first, last
 
     def shifted(self, delta: timedelta) -> Window:
@@ -55,12 +53,12 @@ class Window:
 
 def local_day(col: ColumnElement) -> ColumnElement:
     """The Huế calendar day of a timestamptz column."""
-    return cast(func.timezone(LOCAL_TZ, col), Date)
+    return cast(func.timezone(HUE_TZ_NAME, col), Date)
 
 
 def local_part(part: str, col: ColumnElement) -> ColumnElement:
     """A calendar field ('isodow', 'hour') of a timestamptz column in Huế time."""
-    return func.extract(part, func.timezone(LOCAL_TZ, col))
+    return func.extract(part, func.timezone(HUE_TZ_NAME, col))
 
 
 def bucket_of(col: ColumnElement, window: Window) -> ColumnElement:

@@ -9,7 +9,8 @@ import pandas as pd
 from sqlalchemy import Select, bindparam, func, select
 
 from data_sources.cache import memoized
-from data_sources.history.common import HISTORY_TTL, LOCAL, Query, Window, frame, local_day
+from data_sources.history.common import HISTORY_TTL, Query, Window, frame, local_day
+from data_sources.huetime import HUE_TZ
 from data_sources.schema import fire_danger, hotspots
 from data_sources.viewer import Viewer, scoped, unit_scope
 
@@ -23,8 +24,8 @@ def season_start(until: datetime) -> datetime:
     Forest-fire prevention plans run by calendar year and the dry season (roughly April–August) lies inside
     it, so "this season" is the year to date; in November it still answers for the season just ended.
     """
-    local = until.astimezone(LOCAL)
-    return datetime(local.year, 1, 1, tzinfo=LOCAL)
+    local = until.astimezone(HUE_TZ)
+    return datetime(local.year, 1, 1, tzinfo=HUE_TZ)
 
 
 # The fire statements are templates, built once per scope and unit-or-not (functools.lru_cache) with these

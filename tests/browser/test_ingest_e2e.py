@@ -10,7 +10,6 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -19,13 +18,13 @@ from sqlalchemy import select
 
 from data_sources import schema
 from data_sources.archiver import Archiver
+from data_sources.huetime import HUE_TZ
 from data_sources.settings import ROOT
 from tests.drill_browser import grid_shown
 
 pytestmark = pytest.mark.browser
 
 FIXTURES = ROOT / "tests" / "fixtures" / "ingest"
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # The props of a Dash component as the renderer holds them (what the map layer was given to draw).
 PROPS = """var s = window.store && window.store.getState(); if (!s || !s.paths) { return null; }
@@ -151,7 +150,7 @@ def test_ing_e2e001_firms_file_on_the_wall_map_and_in_the_fire_drilldown(
     assert len(rows) == 6
     # acq_date + unpadded acq_time (UTC) shown in Huế time: 618 -> 13:18, 4 -> 07:04, 1805 -> 01:05 next day.
     expected_times = sorted(
-        datetime.fromisoformat(h["ts"]).astimezone(LOCAL).strftime("%H:%M") for h in hotspots.values()
+        datetime.fromisoformat(h["ts"]).astimezone(HUE_TZ).strftime("%H:%M") for h in hotspots.values()
     )
     assert sorted(next(t for t in expected_times if t in row[0]) for row in rows) == expected_times, rows
     assert {"07:04", "13:18", "01:05"} <= set(expected_times)

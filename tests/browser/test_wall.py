@@ -11,7 +11,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from data_sources import events as ev
 from data_sources import facts, reference
 from data_sources.connections import get_engine, reset_connections
-from data_sources.history.common import LOCAL
+from data_sources.huetime import HUE_TZ
 from data_sources.settings import get_settings
 from tests.browser.wall_seed import alive, city, heartbeat, history, new_id, publish
 
@@ -307,12 +307,12 @@ def _ticker(dash_duo) -> list[tuple[str, str]]:
 
 def _row_age_s(text: str, now: datetime) -> float:
     """Age of a ticker time ("HH:MM:SS" today in Huế, else "dd/mm HH:MM") relative to `now`."""
-    local = now.astimezone(LOCAL)
+    local = now.astimezone(HUE_TZ)
     if "/" in text:
-        shown = datetime.strptime(f"{local.year} {text}", "%Y %d/%m %H:%M").replace(tzinfo=LOCAL)
+        shown = datetime.strptime(f"{local.year} {text}", "%Y %d/%m %H:%M").replace(tzinfo=HUE_TZ)
     else:
         clock = datetime.strptime(text, "%H:%M:%S").time()
-        shown = datetime.combine(local.date(), clock, tzinfo=LOCAL)
+        shown = datetime.combine(local.date(), clock, tzinfo=HUE_TZ)
     return (local - shown).total_seconds()
 
 

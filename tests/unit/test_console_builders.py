@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from data_sources import console
+from data_sources import console, reference
 from data_sources.viewer import Viewer
 from ui import console_detail, console_rows
 
 NOW = 1_800_000_000.0
-CAM = next(iter(console.places()["cameras"]))
+CAM = next(iter(reference.places()["cameras"]))
 
 
 def _cam(alert_type: str, severity: str, **extra) -> dict:
@@ -46,7 +46,7 @@ def test_console_unit002_rows_sorted_by_severity_then_time_and_masked():
     ]
     viewer = Viewer(role="officer", username="t-masked")
     masked = [{**i, **console.privacy.mask_row(i, viewer)} for i in items]
-    rows = console_rows.grid_rows(masked, {}, lang="vi", units=console.places()["units"])
+    rows = console_rows.grid_rows(masked, {}, lang="vi", units=reference.places()["units"])
     assert [r["severity"] for r in rows] == ["critical", "critical", "high"]
     assert rows[0]["alert_id"] == "late"  # newer critical first
     assert rows[2]["ref"].startswith("75A-***.45") and rows[0]["ref"].startswith("***")

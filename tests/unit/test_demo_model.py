@@ -14,10 +14,11 @@ from data_sources import facts
 from data_sources.demo import load_world
 from data_sources.demo import model as m
 from data_sources.demo.backfill import traffic_rows
+from data_sources.huetime import HUE_TZ
 
 SEED = 20251123
 # A Monday in late November (rainy season), 00:00 local.
-MON = datetime(2026, 11, 23, tzinfo=m.LOCAL)
+MON = datetime(2026, 11, 23, tzinfo=HUE_TZ)
 MONTH = (MON - timedelta(days=30), MON)
 
 
@@ -116,8 +117,8 @@ def test_about_eighty_complaints_a_day(month_complaints):
 def test_only_urgent_complaints_arrive_between_midnight_and_half_past_seven(month_complaints):
     night = [
         e for e in month_complaints
-        if e.status == "received" and e.received_at.astimezone(m.LOCAL).hour * 60
-        + e.received_at.astimezone(m.LOCAL).minute < 450
+        if e.status == "received" and e.received_at.astimezone(HUE_TZ).hour * 60
+        + e.received_at.astimezone(HUE_TZ).minute < 450
     ]  # fmt: skip
     assert night and all(e.urgent for e in night)
     day = [e for e in month_complaints if e.status == "received" and e not in night]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from data_sources.history.common import LOCAL
-from ui.drill_nav import clicked, feature_id, item_href, next_search
+from data_sources.huetime import HUE_TZ
+from ui import ids
+from ui.drill_nav import NavSpec, clicked, feature_id, item_href, nav_inputs, nav_search, next_search
 from ui.drill_state import DrillState, to_store, window
 
-NOW = datetime(2026, 11, 23, 14, 37, tzinfo=LOCAL)
+NOW = datetime(2026, 11, 23, 14, 37, tzinfo=HUE_TZ)
 
 
 def _store(**kw) -> dict:
@@ -56,3 +57,41 @@ def test_a_clicked_report_opens_by_its_id_and_a_cluster_does_not():
     assert feature_id(point) == "PA-1"
     assert feature_id({"properties": {"cluster": True, "id": "PA-2", "n": 3}}) is None
     assert feature_id(None) is None and feature_id({"properties": {"id": 7}}) is None
+
+
+def test_one_navigation_serves_list_and_item_pages():
+    """The shared navigation: whichever input fired decides the change; the others' values do not leak in."""
+    today = NOW.date()
+    data = _store(range="7d", unit="19768")
+    spec = NavSpec(
+        ids.COMPLAINTS, agency_filter=True, unit_clicks=("units-bar", "units-map"), agency_clicks=("agency-bar",)
+    )
+    f = ids.COMPLAINTS
+    pairs = nav_inputs(spec)
+    assert pairs[:5] == [
+        (f.range, "value"),
+        (f.dates, "start_date"),
+        (f.dates, "end_date"),
+        (f.unit, "value"),
+        (f.agency, "value"),
+    ]
+    values = dict.fromkeys(pairs)
+    values[(f.range, "value")] = "30d"
+    values[("units-map", "clickData")] = {"properties": {"code": "19786"}}
+    values[("agency-bar", "clickData")] = {"points": [{"customdata": "SXD"}]}
+    assert nav_search(spec, f.range, values, data, today) == "?range=30d&unit=19768"
+    assert nav_search(spec, "units-map", values, data, today) == "?range=7d&unit=19786"
+    assert nav_search(spec, "agency-bar", values, data, today) == "?range=7d&unit=19768&agency=SXD"
+    assert nav_search(spec, "units-bar", values, data, today) is None  # no click data: nothing to do
+    assert nav_search(spec, f.unit, values, data, today) == "?range=7d"  # the unit cleared
+
+    item = NavSpec(ids.CAMERA, unit_filter=False)
+    assert nav_inputs(item) == [
+        (ids.CAMERA.range, "value"),
+        (ids.CAMERA.dates, "start_date"),
+        (ids.CAMERA.dates, "end_date"),
+    ]
+    picked = {(ids.CAMERA.dates, "start_date"): "2026-11-01", (ids.CAMERA.dates, "end_date"): "2026-11-05"}
+    custom = _store(range="custom", start=date(2026, 11, 10), end=date(2026, 11, 12))
+    assert nav_search(item, ids.CAMERA.dates, picked, custom, today) == "?range=custom&from=2026-11-01&to=2026-11-05"
+    assert nav_search(item, ids.CAMERA.unit, picked, _store(range="7d"), today) is None  # item pages have no unit

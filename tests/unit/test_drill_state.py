@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from data_sources.history.common import LOCAL
+from data_sources.huetime import HUE_TZ
 from ui.drill_state import (
     MAX_CUSTOM_DAYS,
     DrillState,
@@ -19,7 +19,7 @@ from ui.drill_state import (
 )
 
 TODAY = date(2026, 11, 23)
-NOW = datetime(2026, 11, 23, 14, 37, 12, tzinfo=LOCAL)
+NOW = datetime(2026, 11, 23, 14, 37, 12, tzinfo=HUE_TZ)
 UNITS = {"19768", "19786"}
 
 
@@ -70,17 +70,17 @@ def test_change_applies_and_clears():
 
 def test_windows_are_aligned_and_stable_for_five_minutes():
     w24 = window(DrillState(range="24h"), NOW)
-    assert w24.until == datetime(2026, 11, 23, 14, 40, tzinfo=LOCAL)  # next 5-minute boundary
-    assert w24.since == datetime(2026, 11, 22, 15, 0, tzinfo=LOCAL) and w24.grain == "hour"
+    assert w24.until == datetime(2026, 11, 23, 14, 40, tzinfo=HUE_TZ)  # next 5-minute boundary
+    assert w24.since == datetime(2026, 11, 22, 15, 0, tzinfo=HUE_TZ) and w24.grain == "hour"
     assert window(DrillState(range="24h"), NOW + timedelta(minutes=2)) == w24  # same cache key
-    assert window(DrillState(range="7d"), NOW).since == datetime(2026, 11, 16, 15, 0, tzinfo=LOCAL)
+    assert window(DrillState(range="7d"), NOW).since == datetime(2026, 11, 16, 15, 0, tzinfo=HUE_TZ)
     w30 = window(DrillState(range="30d"), NOW)
-    assert (w30.since, w30.grain) == (datetime(2026, 10, 25, tzinfo=LOCAL), "day")
+    assert (w30.since, w30.grain) == (datetime(2026, 10, 25, tzinfo=HUE_TZ), "day")
     assert window(DrillState(range="90d"), NOW).days == (date(2026, 8, 26), date(2026, 11, 24))
     custom = window(DrillState(range="custom", start=date(2026, 11, 1), end=date(2026, 11, 3)), NOW)
     assert (custom.since, custom.until, custom.grain) == (
-        datetime(2026, 11, 1, tzinfo=LOCAL),
-        datetime(2026, 11, 4, tzinfo=LOCAL),
+        datetime(2026, 11, 1, tzinfo=HUE_TZ),
+        datetime(2026, 11, 4, tzinfo=HUE_TZ),
         "hour",
     )
     today = window(DrillState(range="custom", start=TODAY, end=TODAY), NOW)

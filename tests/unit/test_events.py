@@ -88,3 +88,16 @@ def test_congestion_level_bands(speed, free, level):
 
 def test_closed_road_is_level_four():
     assert ev.congestion_level(50, 50, closed=True) == 4
+
+
+def test_one_fire_scope_keys_a_reading_the_same_as_model_and_as_wire_dict():
+    """The projector keys the model, the wall and console key the dict read back: the same key either way."""
+    unit = f.danger(unit_code="19768", level=4)
+    area = unit.model_copy(update={"area_id": "FOR-001"})
+    for reading, key in ((unit, "19768"), (area, "19768/FOR-001")):
+        assert ev.fire_scope(reading) == key
+        assert ev.fire_scope(json.loads(ev.to_json(reading))) == key
+    from data_sources import console, live, state
+    from ui import wall_builders
+
+    assert console.fire_scope is live.fire_scope is state.fire_scope is wall_builders.fire_scope is ev.fire_scope

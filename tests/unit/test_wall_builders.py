@@ -13,11 +13,11 @@ from ui import wall_config as wc
 from ui import wall_kpis as wk
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC).timestamp()
-PLACES = {
+PLACES = {  # the shape of data_sources.reference.places()
     "cameras": {"CAM-0001": {"name": "Quốc lộ 1A – Phong Dinh #1", "lat": 16.638191, "lon": 107.258523}},
     "units": {
-        "19768": {"vi": "Phú Xuân", "en": "Phu Xuan", "lat": 16.473, "lon": 107.579},
-        "20056": {"vi": "A Lưới 1", "en": "A Luoi 1", "lat": 16.2, "lon": 107.25},
+        "19768": {"name": "Phú Xuân", "name_en": "Phu Xuan", "lat": 16.473, "lon": 107.579},
+        "20056": {"name": "A Lưới 1", "name_en": "A Luoi 1", "lat": 16.2, "lon": 107.25},
     },
     "areas": {"FOR-001": "Rừng tự nhiên Hồng Vân"},
 }
