@@ -6,20 +6,9 @@ import json
 
 from data_sources.ingest import open311
 from tests.unit.ingest_support import Capture, assert_accounted, doc
+from tests.unit.test_ingest_open311 import VALID as OPEN311_VALID
 
-VALID = {
-    "service_request_id": "000777",
-    "status": "open",
-    "service_code": "003",
-    "service_name": "Rác thải",
-    "description": "Rác tồn đọng",
-    "agency_responsible": "HEPCO",
-    "requested_datetime": "2026-11-23T08:00:00+07:00",
-    "updated_datetime": "2026-11-23T09:00:00+07:00",
-    "expected_datetime": "2026-11-30T17:00:00+07:00",
-    "lat": "16.4545",
-    "long": "107.5925",
-}
+VALID = {**OPEN311_VALID, "service_request_id": "000777"}
 
 
 def _ingest(*requests: dict) -> Capture:
