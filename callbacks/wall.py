@@ -62,7 +62,7 @@ def _resync(r: redis.Redis, lang: str, cap: int) -> tuple[dict, dict]:
     """Load the present (first pull of a page, or after a long outage): whole tables, newest ticker rows."""
     places = reference.places()
     snap = live.snapshot(r, ticker=cap)
-    rows = wb.ticker_rows(snap["recent"], places, lang)[0][-cap:][::-1]
+    rows = wb.ticker_rows(snap["recent"], places, lang, since=live.window_start())[0][-cap:][::-1]
     return _cursor(snap["cursor"]), {**wb.present(snap, places), "ticker": rows}
 
 
@@ -94,7 +94,7 @@ def pull(wake: Wake | int | None, cursor: Cursor | None, config: dict | None) ->
         return _resync(r, lang, cap)
     places = reference.places()
     changes = wb.layer_changes(got.events, places["cameras"])
-    rows, gone = wb.ticker_rows(got.events, places, lang)
+    rows, gone = wb.ticker_rows(got.events, places, lang, since=live.window_start())
     patch = wb.live_patch(changes, rows, cap, gone)
     return _cursor(got.cursor, more=got.more), no_update if patch is None else patch
 

@@ -13,6 +13,7 @@ from data_sources import once, plausible, state
 from data_sources.cache import Fresh, Shared
 from data_sources.connections import get_redis
 from data_sources.events import STREAMS, InvalidEvent, fire_scope, parse_event
+from data_sources.settings import get_settings
 from data_sources.streams import Entry, Keys, entry_from, keys
 
 # What the wall may see of each kind. The wall is an aggregate screen in a public room: plates, face-match
@@ -207,6 +208,11 @@ def drop_superseded(r: redis.Redis, events: list[dict], *, k: Keys | None = None
         return e["ts"] >= held.get((name, key(e)), float("-inf"))
 
     return [e for e in events if current(e)]
+
+
+def window_start(now: float | None = None) -> float:
+    """Epoch start of the live window (LIVE_WINDOW_MINUTES): what is older is history, not "the newest alerts"."""
+    return (time.time() if now is None else now) - get_settings().live_window_minutes * 60
 
 
 def snapshot(r: redis.Redis, *, ticker: int = SNAPSHOT_TICKER, k: Keys | None = None) -> dict:

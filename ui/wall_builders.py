@@ -160,12 +160,20 @@ def ticker_row(ev: dict, places: dict, lang: str) -> list | None:
     return [ev["event_id"], ev["ts"], severity, t(f"wall.sev.{severity}", lang), what, where]
 
 
-def ticker_rows(events: list[dict], places: dict, lang: str) -> tuple[list[list], list[list]]:
+def ticker_rows(
+    events: list[dict], places: dict, lang: str, *, since: float | None = None
+) -> tuple[list[list], list[list]]:
     """Rows for the alert events among `events` (oldest first), one per event id (the last version wins), and
-    the rows of the versions they replace (`replaces`, see data_sources.once), for the page to take away."""
+    the rows of the versions they replace (`replaces`, see data_sources.once), for the page to take away.
+
+    Events whose own time is before `since` (the live window's start) make no row: the ticker is "the newest
+    alerts", and an old event (a resync after a quiet spell, a late delivery) is on the map, not in that list.
+    """
     rows: dict[str, list] = {}
     gone: list[list] = []
     for ev in events:
+        if since is not None and (ev.get("ts") or 0) < since:
+            continue
         row = ticker_row(ev, places, lang)
         if row is None:
             continue

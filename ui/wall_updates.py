@@ -49,7 +49,7 @@ def _render(prefix: str, since: tuple, until: tuple, lang: str, cap: int) -> Upd
         return Update(got.cursor, False, True, None, None)
     places = reference.places()
     changes = wb.layer_changes(got.events, places["cameras"])
-    rows, gone = wb.ticker_rows(got.events, places, lang)
+    rows, gone = wb.ticker_rows(got.events, places, lang, since=live.window_start())
     patch = wb.live_patch(changes, rows, cap, gone)
     message = None
     if not got.more:  # a range too long for one read: the page pulls it in steps instead

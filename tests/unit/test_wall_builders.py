@@ -224,3 +224,11 @@ def test_banner_names_sources_down_or_late_never_quiet_ones():
     loading = dict.fromkeys(states, "loading")
     children, cls = wk.banner(redis_ok=True, states=loading, loading={"percent": 42.4}, lang="vi")
     assert cls == "wall-banner banner-loading" and "42 %" in children[0].children
+
+
+def test_ticker_rows_leave_out_events_older_than_the_live_window():
+    """The ticker is the newest alerts: an event older than the window's start is on the map, not in the list."""
+    old, new = {**cam(1, severity="high"), "ts": NOW - 7200}, {**cam(2, severity="high"), "ts": NOW - 60}
+    rows, _ = wb.ticker_rows([old, new], PLACES, "vi", since=NOW - 3600)
+    assert [r[0] for r in rows] == ["c2"]
+    assert [r[0] for r in wb.ticker_rows([old, new], PLACES, "vi")[0]] == ["c1", "c2"]
