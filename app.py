@@ -3,9 +3,10 @@
 from dash import Dash
 
 from callbacks import register_all
-from data_sources.cache import cache
-from data_sources.settings import get_settings
-from ui import auth, boundary, shell
+from data_sources.core.cache import cache
+from data_sources.core.settings import get_settings
+from server import auth, boundary, exports, push, routes
+from ui import shell
 from ui.i18n import pick_language, t
 from ui.outage import on_callback_error
 
@@ -24,7 +25,9 @@ server.secret_key = settings.secret_key
 cache.init_app(server)
 # A function, so each visit picks its language from the request.
 app.layout = lambda: shell.layout(pick_language())
-register_all(app)
+register_all()  # Dash callbacks
+for module in (routes, exports, push):  # plain Flask routes: CSV exports, the push (SSE) channel
+    module.register(server)
 auth.install(app)  # sign-in, the guard on every route and callback, CSRF, security headers
 boundary.install(app)  # callback values checked against their type hints: bad input is a 400, never a 500
 

@@ -23,7 +23,7 @@ if worker_class == "gevent":
 # lines are redacted where records are made. Imported after the gevent patch; it imports nothing but logging.
 # This file's folder is the project: importable even when gunicorn is started from elsewhere (--chdir comes later).
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from data_sources import logredact  # noqa: E402
+from server import logredact  # noqa: E402
 
 logredact.install()
 
@@ -33,7 +33,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Open push streams and requests in flight per worker; 200 viewers over 2 workers is ~200 each.
 worker_connections = int(os.environ.get("WEB_WORKER_CONNECTIONS", "1000"))
 threads = int(os.environ.get("WEB_THREADS", "16"))  # only for WEB_WORKER_CLASS=gthread
-# Push streams end by themselves every 5 minutes (callbacks/push.py); a restart need not wait for that.
+# Push streams end by themselves every 5 minutes (server/push.py); a restart need not wait for that.
 graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "5"))
 timeout = 30
 # Idle keep-alive connections stay open this long. A greenlet each costs little, and a client (a browser, a
@@ -59,7 +59,7 @@ def post_worker_init(worker) -> None:
     worker at start rather than on the first viewer.
     """
     from app import app
-    from ui.dash_adapter import finish_setup
+    from server.dash_adapter import finish_setup
 
     finish_setup(app)
     if worker_class == "gevent":

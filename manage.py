@@ -15,10 +15,10 @@ from sqlalchemy import Engine
 
 from data_sources import auth_cli, db, reference
 from data_sources.auth_demo import ensure_demo_accounts
-from data_sources.connections import get_engine
-from data_sources.servers import POSTGRESQL, Servers, ServerUnavailable, embedded_servers, ensure_servers
-from data_sources.settings import get_settings
-from data_sources.supervisor import Supervisor
+from data_sources.core.connections import get_engine
+from data_sources.core.servers import POSTGRESQL, Servers, ServerUnavailable, embedded_servers, ensure_servers
+from data_sources.core.settings import get_settings
+from data_sources.core.supervisor import Supervisor
 
 log = logging.getLogger("manage")
 ROOT = Path(__file__).resolve().parent
@@ -41,7 +41,7 @@ def _prepare(servers: Servers, *, backfill: bool) -> list[str]:
     return demo
 
 
-_BACKFILL = ["-m", "data_sources.demo", "backfill", "--if-empty"]
+_BACKFILL = ["-m", "pipeline.demo", "backfill", "--if-empty"]
 
 
 def _print_demo(lines: list[str]) -> None:
@@ -91,7 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "--chdir", str(ROOT),
         "--bind", f"{settings.host}:{settings.port}", "--workers", str(args.workers), "--access-logfile", "-",
     ]  # fmt: skip
-    children = [_child(["-m", "data_sources.archiver"]), _child(web)]
+    children = [_child(["-m", "pipeline.archiver"]), _child(web)]
     log.info("dashboard on http://%s:%s  (health: /healthz)", settings.host, settings.port)
     _print_demo(demo)
     stop = False
@@ -109,7 +109,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         gave_up = supervisor.check()
         if backfill is not None and backfill.poll() is not None:
             log.info("backfill finished (exit %s); starting the live demo feed", backfill.returncode)
-            children.append(_child(["-m", "data_sources.demo", "live"]))
+            children.append(_child(["-m", "pipeline.demo", "live"]))
             backfill = None
         time.sleep(0.5)
     for child in [*children, *([backfill] if backfill else [])]:

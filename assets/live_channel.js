@@ -1,6 +1,6 @@
 /* The live pages' push channel (/wall and /console): the EventSource, its reconnects, the pull bookkeeping.
 
-   The server (callbacks/push.py) sends "ready" and "changed" (the stream ids it reports up to), "update" (the
+   The server (server/push.py) sends "ready" and "changed" (the stream ids it reports up to), "update" (the
    wall's ready-made change for a range), "ping" while quiet and "down" while Redis is unreachable. A message
    only wakes a pull: the page's pull reads from its own cursor, so a lost message loses no event. Each page
    keeps its own parts (the wall applies updates; the console wakes only for its queue streams) and passes

@@ -40,7 +40,7 @@
 
   function wake() { channel().wake(); }
 
-  // A change sent ready-made (callbacks/push.py): the Patch for the range (from, to]. It is applied only if
+  // A change sent ready-made (server/push.py): the Patch for the range (from, to]. It is applied only if
   // the page's cursor stands exactly at `from` and no pull is under way; otherwise it is a wake-up like any
   // other, and the pull reads from the cursor up to `to`. Either way every event reaches the page once.
   // set_props applies a Patch to the store at once (no merging), and moving the cursor runs `pulled`.

@@ -211,7 +211,7 @@ class DashPage(FastHttpUser):
                     elif not line:
                         last = self.on_message(event, data, last)
                         event, data = "message", ""
-                # The server ends each stream after a few minutes (callbacks/push.py): reconnect like EventSource.
+                # The server ends each stream after a few minutes (server/push.py): reconnect like EventSource.
             except Exception as exc:  # noqa: BLE001 - a stream cut short (timeout, reset) is an error
                 self._stream_event("/wall/push stream", t0, exc)
             finally:

@@ -20,10 +20,12 @@ import requests  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from data_sources import auth, db, reference, state, streams  # noqa: E402
+from data_sources import auth, db, reference  # noqa: E402
 from data_sources import events as ev  # noqa: E402
-from data_sources.connections import sqlalchemy_url  # noqa: E402
-from data_sources.streams import Keys  # noqa: E402
+from data_sources.core import streams  # noqa: E402
+from data_sources.core.connections import sqlalchemy_url  # noqa: E402
+from data_sources.core.streams import Keys  # noqa: E402
+from pipeline import state  # noqa: E402
 
 DB_NAME = "ioc_bench_wall"
 FILES = reference.load_files()

@@ -22,13 +22,14 @@ import redis  # noqa: E402
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from data_sources import db, facts, reference, schema  # noqa: E402
-from data_sources.archiver import ARCHIVER, Archiver, group_backlog, tune_gc  # noqa: E402
-from data_sources.connections import sqlalchemy_url  # noqa: E402
+from data_sources import db, reference, schema  # noqa: E402
+from data_sources.core.connections import sqlalchemy_url  # noqa: E402
+from data_sources.core.streams import Keys, publish  # noqa: E402
 from data_sources.events import STREAMS, CameraAlert, ComplaintEvent, FireDanger, Hotspot, TrafficReading  # noqa: E402
-from data_sources.facts import Refs  # noqa: E402
-from data_sources.parsing import default_parsers  # noqa: E402
-from data_sources.streams import Keys, publish  # noqa: E402
+from pipeline import facts
+from pipeline.archiver import ARCHIVER, Archiver, group_backlog, tune_gc  # noqa: E402
+from pipeline.facts import Refs  # noqa: E402
+from pipeline.parsing import default_parsers  # noqa: E402
 
 DB_NAME = "ioc_bench_archiver"
 # Realistic mix: ~1,000 segments report every minute, cameras and complaints are rarer, fire events rarest.
@@ -208,7 +209,7 @@ def main() -> None:
         made = time.perf_counter() - t0
         for i in range(0, len(events), 20_000):
             publish(r, events[i : i + 20_000], k=k, maxlen=2 * len(events))
-        # As `python -m data_sources.archiver` does; freezing also keeps the bench's own 200k events and rows
+        # As `python -m pipeline.archiver` does; freezing also keeps the bench's own 200k events and rows
         # (which the real process never holds) out of the archiver's garbage collections.
         tune_gc()
         mix = Counter(e.kind for e in events)

@@ -22,7 +22,7 @@ from latency import RawReader
 from sqlalchemy import create_engine
 
 from data_sources import alerts_workflow, auth, console
-from data_sources.connections import sqlalchemy_url
+from data_sources.core.connections import sqlalchemy_url
 from data_sources.viewer import Viewer
 
 # Notes when each row id first enters the grid's model (and the frame after: painted) and when its element is drawn.

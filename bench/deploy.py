@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from data_sources import db, reference  # noqa: E402
-from data_sources.connections import sqlalchemy_url  # noqa: E402
+from data_sources.core.connections import sqlalchemy_url  # noqa: E402
 
 
 def procfile(path: Path = ROOT / "Procfile") -> dict[str, str]:

@@ -13,9 +13,9 @@ import redis
 from sqlalchemy import Engine, create_engine, text
 
 from data_sources import db, reference, schema
-from data_sources.connections import sqlalchemy_url
-from data_sources.demo.backfill import backfill
+from data_sources.core.connections import sqlalchemy_url
 from data_sources.history.rollups import ROLLUP_TABLES
+from pipeline.demo.backfill import backfill
 
 log = logging.getLogger("bench.drill")
 # The demo model's cameras raise ~700 alerts a day; a city of 650 AI cameras counting crowds and queues raises

@@ -201,7 +201,7 @@ def pct(values: list[float], q: float) -> float:
 
 def build_views(end):
     """Every range, city-wide and for the busiest unit, as an officer and as the head of that unit's committee."""
-    from data_sources.huetime import HUE_TZ
+    from data_sources.core.huetime import HUE_TZ
     from data_sources.viewer import Viewer
     from ui.drill_state import DrillState, window
 
@@ -220,8 +220,8 @@ def build_views(end):
 
 def measure(url: str, reps: int) -> None:
     os.environ["DATABASE_URL"] = url
-    from data_sources.cache import cache
-    from data_sources.connections import get_engine
+    from data_sources.core.cache import cache
+    from data_sources.core.connections import get_engine
     from data_sources.schema import camera_alerts, complaints, road_segments, traffic_5min
 
     app = Flask(__name__)
@@ -319,7 +319,7 @@ def drop(admin_url: str, name: str, redis_url: str, prefix: str) -> None:
     """Drop the bench database (its name is ours, from --db, never from data) and the seed's Redis keys."""
     import redis
 
-    from data_sources.connections import reset_connections
+    from data_sources.core.connections import reset_connections
 
     reset_connections()
     with psycopg.connect(admin_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:

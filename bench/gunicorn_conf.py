@@ -6,7 +6,7 @@ def post_worker_init(worker) -> None:
     gevent or gthread, the page's parallel script requests then fail with "dash is not a registered library".
     Doing it here, once, before any request, avoids that race (a production Procfile wants the same hook)."""
     from app import app
-    from ui.dash_adapter import finish_setup
+    from server.dash_adapter import finish_setup
 
     finish_setup(app)
 

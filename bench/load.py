@@ -57,9 +57,9 @@ from bench._viewers import ConsoleViewer, WallViewer  # noqa: E402
 from bench.deploy import Deployment, fresh_database  # noqa: E402
 from data_sources import auth  # noqa: E402
 from data_sources import events as ev  # noqa: E402
-from data_sources.connections import sqlalchemy_url  # noqa: E402
+from data_sources.core.connections import sqlalchemy_url  # noqa: E402
+from data_sources.core.streams import Keys, publish  # noqa: E402
 from data_sources.events import STREAMS  # noqa: E402
-from data_sources.streams import Keys, publish  # noqa: E402
 
 DB_NAME = "ioc_bench_load"
 URL_RE = re.compile(r"URL \S+")

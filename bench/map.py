@@ -66,10 +66,11 @@ return performance.getEntriesByType('resource').filter(e => e.name.includes('_da
 
 def seed(admin: str, name: str, days: int) -> tuple[str, int, float]:
     from bench.drill_seed import recreate
-    from data_sources import db, facts, reference
-    from data_sources.connections import sqlalchemy_url
-    from data_sources.demo import load_world
-    from data_sources.demo import model as m
+    from data_sources import db, reference
+    from data_sources.core.connections import sqlalchemy_url
+    from pipeline import facts
+    from pipeline.demo import load_world
+    from pipeline.demo import model as m
 
     t0 = time.perf_counter()
     url = recreate(admin, name)
@@ -103,7 +104,7 @@ def serve(url: str, redis_url: str) -> str:
 
     from app import app
     from data_sources import auth
-    from data_sources.connections import get_engine
+    from data_sources.core.connections import get_engine
 
     engine = get_engine()
     with engine.connect() as conn:
@@ -191,8 +192,8 @@ def main() -> None:
         url, n, seconds = seed(admin, DB_NAME, args.days)
         print(f"seeded {DB_NAME}: {n:,} complaints over {args.days} days in {seconds:.0f} s")
     base = serve(url, redis_url)
-    from data_sources.cache import cache
-    from data_sources.connections import get_engine
+    from data_sources.core.cache import cache
+    from data_sources.core.connections import get_engine
 
     with get_engine().connect() as conn:
         first, count = conn.execute(text("SELECT min(received_at), count(*) FROM complaints")).one()

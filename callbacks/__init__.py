@@ -1,12 +1,10 @@
-"""Callbacks per page (imported for their @callback registrations), the shared drill navigation, the server routes."""
+"""Dash callbacks per page (imported for their @callback registrations) and the shared drill navigation."""
 
 from __future__ import annotations
 
-from dash import Dash
 
-
-def register_all(app: Dash) -> None:
-    """Import every callback module once and attach the plain HTTP routes to the Flask server."""
+def register_all() -> None:
+    """Import every callback module once: importing registers its callbacks with Dash."""
     from callbacks import (  # noqa: F401  (imports register the callbacks)
         camera_item,
         cameras,
@@ -14,18 +12,11 @@ def register_all(app: Dash) -> None:
         complaints,
         console,
         drill_nav,
-        exports,
         fire,
         fire_unit,
         home,
-        push,
-        routes,
         segment_item,
         shell,
         traffic,
         wall,
     )
-
-    routes.register(app.server)
-    exports.register(app.server)
-    push.register(app.server)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dash import Input, Output, callback, html
 
 from data_sources.history import complaints
+from server.auth import current_viewer
 from ui import drill_complaint as build
 from ui import ids
-from ui.auth import current_viewer
 from ui.drill_controls import crumbs, not_found, now_local, page_link, read_store
 from ui.drill_labels import unit_name
 from ui.drill_outage import on_drill_error

@@ -6,9 +6,9 @@ from dash import Input, Output, State, callback, no_update
 from dash.exceptions import PreventUpdate
 
 from data_sources.history import complaints
+from server.auth import current_viewer
 from ui import drill_complaints as build
 from ui import ids
-from ui.auth import current_viewer
 from ui.drill_controls import now_local, read_store
 from ui.drill_nav import feature_id, item_href
 from ui.drill_outage import on_drill_error

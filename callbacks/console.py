@@ -11,13 +11,14 @@ import redis
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, no_update
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_sources import alerts_workflow, console, console_history, console_lookup, reference, streams
-from data_sources.connections import get_engine, get_redis
+from data_sources import alerts_workflow, console, console_history, console_lookup, reference
+from data_sources.core import streams
+from data_sources.core.connections import get_engine, get_redis
+from data_sources.core.settings import get_settings
 from data_sources.live import id_key
-from data_sources.settings import get_settings
+from server.auth import current_viewer
+from server.boundary import BadInput, check, text
 from ui import console_detail, console_rows, console_status, ids
-from ui.auth import current_viewer
-from ui.boundary import BadInput, check, text
 from ui.i18n import LANGUAGES, t
 
 ACTION_INPUTS = [Input(ids.console_action(a), "n_clicks") for a in ids.CONSOLE_ACTIONS]

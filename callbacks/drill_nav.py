@@ -1,7 +1,7 @@
 """Callbacks every drill and item page shares: its filters and clicks rewrite the URL; its grids export CSV.
 
 Each navigation callback is registered for one page and owned by that page's callback module (`__module__`),
-because ui.access gives a callback the roles of the page its module serves: the shared code must not widen
+because server.access gives a callback the roles of the page its module serves: the shared code must not widen
 or narrow who may call it.
 """
 
@@ -52,7 +52,7 @@ def register_navigation(owner: str, spec: NavSpec) -> None:
         found = nav_search(spec, ctx.triggered_id, dict(zip(pairs, values, strict=True)), data, now_local().date())
         return found or no_update
 
-    navigate.__module__ = owner  # set before registering: Dash's wrapper copies it, and ui.access reads it
+    navigate.__module__ = owner  # set before registering: Dash's wrapper copies it, and server.access reads it
     callback(
         Output(spec.filters.url, "search"),
         *(Input(key, prop) for key, prop in pairs),

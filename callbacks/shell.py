@@ -7,7 +7,7 @@ import json
 from dash import Input, Output, State, callback, clientside_callback, html
 
 from data_sources import health
-from data_sources.huetime import HUE_TZ_NAME
+from data_sources.core.huetime import HUE_TZ_NAME
 from ui import ids
 from ui.i18n import pick_language, t
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dash import Input, Output, State, callback, no_update
 
 from data_sources.history import traffic
+from server.auth import current_viewer
 from ui import drill_traffic as build
 from ui import ids
-from ui.auth import current_viewer
 from ui.drill_controls import read_store
 from ui.drill_nav import clicked, item_href
 from ui.drill_outage import on_drill_error

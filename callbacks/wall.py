@@ -9,13 +9,14 @@ from typing import TypedDict
 import redis
 from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, no_update
 
-from data_sources import live, liveness, reference, streams, wall_history
-from data_sources.connections import get_redis
-from data_sources.settings import get_settings
+from data_sources import live, liveness, reference, wall_history
+from data_sources.core import streams
+from data_sources.core.connections import get_redis
+from data_sources.core.settings import get_settings
+from server.boundary import BadInput
 from ui import ids, wall_updates
 from ui import wall_builders as wb
 from ui import wall_kpis as wk
-from ui.boundary import BadInput
 from ui.i18n import t
 from ui.wall_config import parse_query
 

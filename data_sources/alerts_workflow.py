@@ -23,8 +23,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from data_sources import schema, schema_auth
-from data_sources.cache import cache
-from data_sources.connections import get_engine
+from data_sources.core.cache import cache
+from data_sources.core.connections import get_engine
 from data_sources.schema import metadata
 from data_sources.viewer import Viewer
 

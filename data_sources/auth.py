@@ -14,9 +14,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, insert, select, update
 
-from data_sources.connections import get_redis
+from data_sources.core.connections import get_redis
+from data_sources.core.streams import keys
 from data_sources.schema_auth import display_tokens, users
-from data_sources.streams import keys
 from data_sources.viewer import PERSONAL_DATA_ROLES, USER_ROLES, Role, Viewer
 
 # argon2id with the library's RFC 9106 "low memory" defaults (64 MiB, 3 passes): ~50 ms per sign-in.

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine, func, select
 
 from data_sources import privacy
-from data_sources.connections import get_engine
+from data_sources.core.connections import get_engine
 from data_sources.schema import camera_alerts
 from data_sources.viewer import Viewer, require_rows, scoped, unit_scope
 

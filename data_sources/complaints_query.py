@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 
-from data_sources.connections import get_engine
+from data_sources.core.connections import get_engine
 from data_sources.schema import complaints
 from data_sources.viewer import Viewer, agency_scope, require_rows, scoped
 

@@ -10,12 +10,12 @@ import redis
 from sqlalchemy import Engine, select
 
 from data_sources import alerts_workflow, once, plausible, privacy, reference, schema
-from data_sources.cache import Shared
-from data_sources.connections import get_redis
+from data_sources.core.cache import Shared
+from data_sources.core.connections import get_redis
+from data_sources.core.group_commit import GroupCommit
+from data_sources.core.streams import Keys, entry_from, keys
 from data_sources.events import SEVERITY_RANK, InvalidEvent, fire_scope, parse_event
-from data_sources.group_commit import GroupCommit
 from data_sources.live import cursor_now, id_key, public
-from data_sources.streams import Keys, entry_from, keys
 
 # Only these streams carry alerts; traffic readings never need a person on their own.
 QUEUE_STREAMS = ("camera", "fire", "complaint")

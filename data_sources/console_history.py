@@ -10,9 +10,9 @@ from sqlalchemy import Engine, and_, case, func, literal, not_, or_, select
 
 from data_sources import plausible, schema
 from data_sources.alerts_workflow import console_alert
-from data_sources.cache import cache
-from data_sources.connections import get_engine
 from data_sources.console import ALWAYS, CLOSED, DUE_SOON_SECONDS, FIRE_LEVEL, classify
+from data_sources.core.cache import cache
+from data_sources.core.connections import get_engine
 from data_sources.events import DEADLINE_HORIZON
 from data_sources.plausible import FLOOR
 

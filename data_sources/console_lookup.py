@@ -13,8 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from data_sources import schema
 from data_sources.console import QUEUE_STREAMS, classify
+from data_sources.core.streams import DATA_FIELD, Keys, keys
 from data_sources.events import InvalidEvent, parse_event
-from data_sources.streams import DATA_FIELD, Keys, keys
 
 # The newest entries of each queue stream searched: the window a fresh console's queue is read from
 # (data_sources.console.SNAPSHOT_COUNT). An older alert is in PostgreSQL (the archiver writes within seconds).

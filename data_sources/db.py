@@ -10,7 +10,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, func, or_, select, text
 
 from data_sources import plausible, schema
-from data_sources.settings import ROOT
+from data_sources.core.settings import ROOT
 
 log = logging.getLogger(__name__)
 

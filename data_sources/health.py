@@ -6,9 +6,10 @@ import time
 
 from sqlalchemy import text
 
-from data_sources import db, freshness, liveness, state, streams
-from data_sources.cache import HISTORY_TIMEOUT, Shared, cache
-from data_sources.connections import get_engine, get_redis
+from data_sources import db, freshness, liveness, state
+from data_sources.core import streams
+from data_sources.core.cache import HISTORY_TIMEOUT, Shared, cache
+from data_sources.core.connections import get_engine, get_redis
 from data_sources.events import STREAMS
 
 

@@ -10,11 +10,11 @@ from datetime import datetime
 import redis
 
 from data_sources import once, plausible, state
-from data_sources.cache import Fresh, Shared
-from data_sources.connections import get_redis
+from data_sources.core.cache import Fresh, Shared
+from data_sources.core.connections import get_redis
+from data_sources.core.settings import get_settings
+from data_sources.core.streams import Entry, Keys, entry_from, keys
 from data_sources.events import STREAMS, InvalidEvent, fire_scope, parse_event
-from data_sources.settings import get_settings
-from data_sources.streams import Entry, Keys, entry_from, keys
 
 # What the wall may see of each kind. The wall is an aggregate screen in a public room: plates, face-match
 # names, snapshots, watch lists and free text never leave the data layer, whatever role opened the page.

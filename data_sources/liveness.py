@@ -7,7 +7,7 @@ deployment prefix (docs/operations.md "Source health"):
   since, last_ok, detail}``. A report counts until ``at + ttl``; the reader judges expiry (one hash, so one read
   answers for every stream; Redis < 7.4 has no per-field TTL). ``since`` is when the current alive run began.
 - ``<prefix>backfill`` hash -> ``phase`` (history | state | done), ``done``, ``total`` (days), ``started``,
-  ``updated`` (epoch seconds): written by data_sources.demo.backfill while the first history load runs.
+  ``updated`` (epoch seconds): written by pipeline.demo.backfill while the first history load runs.
 
 A stream's data time is the newest ``ts`` among its last entries (the event's own time, not the entry's arrival),
 so an old event re-sent cannot make a stream look fresh.
@@ -24,11 +24,11 @@ from datetime import datetime
 import redis
 
 from data_sources import freshness
-from data_sources.cache import Shared
-from data_sources.connections import get_redis
+from data_sources.core.cache import Shared
+from data_sources.core.connections import get_redis
+from data_sources.core.settings import get_settings
+from data_sources.core.streams import DATA_FIELD, Keys, keys
 from data_sources.events import STREAMS
-from data_sources.settings import get_settings
-from data_sources.streams import DATA_FIELD, Keys, keys
 
 # Entries looked at per stream for the newest event time: late-arriving older events cannot hide a newer one.
 SCAN = 20
@@ -91,7 +91,7 @@ def forget(r: redis.Redis, stream: str, producer: str, *, k: Keys | None = None)
 
 
 def write_progress(r: redis.Redis, *, phase: str, done: int, total: int, started: float, k: Keys | None = None) -> None:
-    """Record how far the history load is (data_sources.demo.backfill calls this per day loaded)."""
+    """Record how far the history load is (pipeline.demo.backfill calls this per day loaded)."""
     mapping = {"phase": phase, "done": done, "total": total, "started": started, "updated": time.time()}
     r.hset(progress_key(k or keys()), mapping={name: str(v) for name, v in mapping.items()})
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import redis
 
-from data_sources.settings import get_settings
-from data_sources.streams import Keys, keys
+from data_sources.core.settings import get_settings
+from data_sources.core.streams import Keys, keys
 
 # Per event (KEYS[i] its record): ARGV[3i-1] the entry id, ARGV[3i] its version (updated_at epoch, "" for
 # none), ARGV[3i+1] its public JSON. A record is [entry id, version, public JSON, public JSON it replaced].

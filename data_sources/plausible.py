@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic_core import PydanticCustomError, core_schema
 
-from data_sources.settings import get_settings
+from data_sources.core.settings import get_settings
 
 log = logging.getLogger(__name__)
 

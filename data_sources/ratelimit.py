@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import redis
 
-from data_sources.streams import keys
+from data_sources.core.streams import keys
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, func, insert, select
 
 from data_sources import schema
-from data_sources.settings import ROOT
+from data_sources.core.settings import ROOT
 
 GEO_DIR = ROOT / "assets" / "geo"
 CSV_DIR = ROOT / "data_sources" / "reference"

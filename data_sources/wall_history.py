@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, and_, case, func, select
 
 from data_sources import plausible
-from data_sources.cache import HISTORY_TIMEOUT, cache
-from data_sources.connections import get_engine
+from data_sources.core.cache import HISTORY_TIMEOUT, cache
+from data_sources.core.connections import get_engine
 from data_sources.live import STATUS_ALERTS
 from data_sources.schema import camera_alerts, complaints, fire_danger, traffic_readings
 

@@ -6,8 +6,8 @@ import dash
 from dash import html
 
 from data_sources.history import cameras
+from server.auth import current_viewer
 from ui import drill_cameras, ids
-from ui.auth import current_viewer
 from ui.drill_controls import page_head, panel
 from ui.drill_grid import grid
 from ui.drill_nav import DRILL_ROLES, item_search

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dash
 from dash import html
 
+from server.auth import current_viewer
 from ui import drill_cameras, ids
-from ui.auth import current_viewer
 from ui.drill_controls import panel
 from ui.drill_grid import grid
 from ui.drill_labels import unit_codes

@@ -7,8 +7,8 @@ from dash import html
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_sources.history import complaints
+from server.auth import current_viewer
 from ui import drill_complaints, ids
-from ui.auth import current_viewer
 from ui.drill_controls import filter_bar, page_head, page_link, panel
 from ui.drill_grid import grid
 from ui.drill_labels import (

@@ -8,7 +8,7 @@ from dash import dcc, html
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_sources import alerts_workflow, reference
-from data_sources.settings import get_settings
+from data_sources.core.settings import get_settings
 from ui import console_rows, ids
 from ui.console_rows import column_defs
 from ui.i18n import pick_language, t

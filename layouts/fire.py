@@ -6,8 +6,8 @@ import dash
 from dash import dcc, html
 
 from data_sources.history.fire import season_start
+from server.auth import current_viewer
 from ui import drill_fire, ids
-from ui.auth import current_viewer
 from ui.drill_controls import page_link, panel
 from ui.drill_grid import grid
 from ui.drill_labels import day_text, unit_codes, unit_name

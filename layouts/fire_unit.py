@@ -5,8 +5,8 @@ from __future__ import annotations
 import dash
 from dash import html
 
+from data_sources.core.settings import get_settings
 from data_sources.history.fire import season_start
-from data_sources.settings import get_settings
 from ui import drill_fire, ids
 from ui.drill_controls import not_found, page_head, page_link, panel
 from ui.drill_grid import grid

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dash
 from dash import html
 
+from data_sources.core.settings import get_settings
 from data_sources.history import traffic
-from data_sources.settings import get_settings
+from server.auth import current_viewer
 from ui import ids
-from ui.auth import current_viewer
 from ui.drill_controls import page_head, panel
 from ui.drill_map import drill_map
 from ui.drill_nav import DRILL_ROLES

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import dash
 from dash import dcc, html
 
-from data_sources.settings import get_settings
+from data_sources.core.settings import get_settings
 from ui import ids, shell
 from ui import wall_config as wc
 from ui import wall_panels as panels

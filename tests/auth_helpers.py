@@ -6,8 +6,8 @@ import re
 from urllib.parse import quote
 
 from data_sources import auth, reference
-from data_sources.connections import get_engine
-from ui.access import output_ids
+from data_sources.core.connections import get_engine
+from server.access import output_ids
 
 PASSWORD = "correct-horse-battery-{role}"
 # What a browser sends when it navigates to a page (the guard redirects those; API-like calls get 401/403).

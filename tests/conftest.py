@@ -13,10 +13,10 @@ import redis
 from sqlalchemy import create_engine, text
 
 from data_sources import db, reference, schema
-from data_sources.connections import reset_connections, sqlalchemy_url
-from data_sources.settings import get_settings
-from data_sources.streams import Keys
-from ui.dash_adapter import first_test_port
+from data_sources.core.connections import reset_connections, sqlalchemy_url
+from data_sources.core.settings import get_settings
+from data_sources.core.streams import Keys
+from server.dash_adapter import first_test_port
 
 SESSION = uuid.uuid4().hex[:8]
 
@@ -108,7 +108,7 @@ def live_env(database_url, server_urls) -> Iterator[dict[str, str]]:
 @pytest.fixture
 def engine(live_env):
     """SQLAlchemy engine on the session database."""
-    from data_sources.connections import get_engine
+    from data_sources.core.connections import get_engine
 
     return get_engine()
 
@@ -137,7 +137,7 @@ def rkeys(live_env, monkeypatch) -> Iterator[Keys]:
 @pytest.fixture
 def rds(live_env) -> redis.Redis:
     """Redis client on the test server."""
-    from data_sources.connections import get_redis
+    from data_sources.core.connections import get_redis
 
     return get_redis()
 

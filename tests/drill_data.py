@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 import redis
 from sqlalchemy import Engine, text
 
-from data_sources import facts, reference
-from data_sources.demo.backfill import backfill
+from data_sources import reference
+from pipeline import facts
+from pipeline.demo.backfill import backfill
 from tests import factories as f
 from tests.auth_helpers import two_commune_agencies
 

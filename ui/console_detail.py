@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import dash_leaflet as dl
 from dash import html
 
-from data_sources.huetime import HUE_TZ
+from data_sources.core.huetime import HUE_TZ
 from ui.i18n import t
 
 # Offline vector basemap from assets/geo (unit boundaries, river, roads): no internet tiles in the control room.

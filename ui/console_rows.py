@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from data_sources.core.huetime import HUE_TZ
 from data_sources.events import SEVERITY_RANK
-from data_sources.huetime import HUE_TZ
 from ui.i18n import t
 
 NEW_STATE = {"state": "new", "version": 0, "updated_by": None}

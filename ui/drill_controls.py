@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 from dash import dcc, html
 from dash.exceptions import PreventUpdate
 
+from data_sources.core.huetime import HUE_TZ
 from data_sources.history.common import Window
-from data_sources.huetime import HUE_TZ
-from ui import boundary
+from server import boundary
 from ui.drill_labels import day_text
 from ui.drill_state import MAX_KEY, RANGES, DrillState, from_store, to_search
 from ui.i18n import t

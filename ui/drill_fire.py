@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from data_sources.core.huetime import HUE_TZ
 from data_sources.history.common import Window
 from data_sources.history.fire import DANGEROUS
-from data_sources.huetime import HUE_TZ
 from ui import drill_figures as fig
 from ui import drill_map
 from ui.drill_controls import kpi

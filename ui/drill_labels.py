@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from data_sources import reference
-from data_sources.huetime import HUE_TZ
+from data_sources.core.huetime import HUE_TZ
 from data_sources.viewer import Viewer
 from ui.i18n import CATALOG, t
 

@@ -9,8 +9,8 @@ from datetime import datetime
 import dash_leaflet as dl
 from dash import dcc, html
 
+from data_sources.core.settings import get_settings
 from data_sources.history.common import Window
-from data_sources.settings import get_settings
 from data_sources.viewer import Viewer
 from ui.drill_controls import filter_bar, not_found, now_local, page_head, page_link
 from ui.drill_figures import CONFIG, PLACEHOLDER

@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
+from data_sources.core.huetime import HUE_TZ
 from data_sources.history.common import Window
-from data_sources.huetime import HUE_TZ
 
 RANGES = ("24h", "7d", "30d", "90d", "custom")
 DEFAULT_RANGE = "7d"

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from dash import html
 
+from data_sources.core.huetime import HUE_TZ
 from data_sources.events import STREAMS
-from data_sources.huetime import HUE_TZ
 from ui.i18n import t
 
 # Which current-state count speaks for each domain on its card.

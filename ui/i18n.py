@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import has_request_context, request
 
-from data_sources.settings import get_settings
+from data_sources.core.settings import get_settings
 from ui.i18n_console import CONSOLE
 from ui.i18n_drill import DRILL
 
@@ -51,7 +51,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "status.ok": {"vi": "Bình thường", "en": "OK"},
     "status.down": {"vi": "Mất kết nối", "en": "Down"},
     "status.checked": {"vi": "Cập nhật lúc {t}", "en": "Checked at {t}"},
-    # Sign-in, roles and access (ui/auth.py, ui/signin_page.py)
+    # Sign-in, roles and access (server/auth.py, server/signin_page.py)
     "auth.title": {"vi": "Đăng nhập", "en": "Sign in"},
     "auth.username": {"vi": "Tên đăng nhập", "en": "Username"},
     "auth.password": {"vi": "Mật khẩu", "en": "Password"},

@@ -9,9 +9,9 @@ from dash import dcc, html
 from flask import has_request_context, request
 from flask_wtf.csrf import generate_csrf
 
+from server.access import page_roles
+from server.auth import current_principal
 from ui import ids
-from ui.access import page_roles
-from ui.auth import current_principal
 from ui.i18n import LANGUAGES, t
 
 # Pages that draw their own chrome (the wall is a kiosk) say so with register_page(kiosk=True) and put

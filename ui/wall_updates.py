@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import redis
 
 from data_sources import live, reference
-from data_sources.cache import Shared
-from data_sources.settings import get_settings
+from data_sources.core.cache import Shared
+from data_sources.core.settings import get_settings
 from ui import wall_builders as wb
 from ui.wall_config import parse_query
 

@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import Float, Select, Table, and_, bindparam, func, select, union_all
 
 from data_sources import privacy
-from data_sources.cache import memoized
+from data_sources.core.cache import memoized
 from data_sources.history.common import (
     FIRST_DAY,
     HISTORY_TTL,

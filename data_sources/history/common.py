@@ -13,8 +13,8 @@ from sqlalchemy.dialects.postgresql import INTERVAL
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.types import Date
 
-from data_sources.connections import get_engine
-from data_sources.huetime import HUE_TZ, HUE_TZ_NAME
+from data_sources.core.connections import get_engine
+from data_sources.core.huetime import HUE_TZ, HUE_TZ_NAME
 
 log = logging.getLogger(__name__)
 # History pages: a window's end is rounded to 5 minutes, so an answer is reused for at most one 5-minute step

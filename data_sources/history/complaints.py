@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Float, Integer, Select, and_, bindparam, case, cast, func, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from data_sources.cache import memoized
+from data_sources.core.cache import memoized
 from data_sources.history.common import (
     HISTORY_TTL,
     ITEM_TTL,

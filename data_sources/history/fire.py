@@ -8,9 +8,9 @@ from datetime import datetime
 import pandas as pd
 from sqlalchemy import Select, bindparam, func, select
 
-from data_sources.cache import memoized
+from data_sources.core.cache import memoized
+from data_sources.core.huetime import HUE_TZ
 from data_sources.history.common import HISTORY_TTL, Query, Window, frame, local_day
-from data_sources.huetime import HUE_TZ
 from data_sources.schema import fire_danger, hotspots
 from data_sources.viewer import Viewer, scoped, unit_scope
 

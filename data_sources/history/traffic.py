@@ -8,7 +8,7 @@ from datetime import timedelta
 import pandas as pd
 from sqlalchemy import CompoundSelect, Select, Table, and_, bindparam, func, literal, select, union_all
 
-from data_sources.cache import memoized
+from data_sources.core.cache import memoized
 from data_sources.history.common import (
     HISTORY_TTL,
     ITEM_TTL,

@@ -12,9 +12,10 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from data_sources import alerts_workflow, reference, streams
+from data_sources import alerts_workflow, reference
 from data_sources import events as ev
-from data_sources.connections import get_engine
+from data_sources.core import streams
+from data_sources.core.connections import get_engine
 from data_sources.privacy import recent_audit
 from data_sources.viewer import Viewer
 
@@ -53,7 +54,7 @@ new MutationObserver(function (ms) { ms.forEach(function (m) { m.addedNodes.forE
 def app(live_env, clean_facts):
     """The app with no facts in PostgreSQL (the queue also reads open work from there) and an empty cache."""
     from app import app as dash_app
-    from data_sources.cache import cache
+    from data_sources.core.cache import cache
 
     with dash_app.server.app_context():
         cache.clear()
@@ -276,8 +277,8 @@ class PrivateRedis:
 @pytest.fixture
 def private_redis(tmp_path, rkeys, monkeypatch):
     """Point the app at a private Redis (same key prefix as rkeys) for one test; restored afterwards."""
-    from data_sources.connections import reset_connections
-    from data_sources.settings import get_settings
+    from data_sources.core.connections import reset_connections
+    from data_sources.core.settings import get_settings
 
     server = PrivateRedis(tmp_path)
     server.start()
@@ -292,7 +293,7 @@ def private_redis(tmp_path, rkeys, monkeypatch):
 
 
 def test_console005_redis_outage_banner_keeps_rows_and_recovers(dash_duo, app, private_redis, rkeys, login, screenshot):
-    from data_sources.connections import get_redis
+    from data_sources.core.connections import get_redis
 
     first = _cam("fire_smoke", "critical", minutes=1)
     streams.publish(get_redis(), [first, _cam("face_match", "high", minutes=2)], k=rkeys)
@@ -331,7 +332,7 @@ def _act(dash_duo, action: str, label: str) -> None:
 
 def test_console003_assign_escalate_resolve_reopen_persist_with_audit(dash_duo, app, rds, rkeys, login, screenshot):
     """An alert found only in PostgreSQL (past the stream window) goes through the whole workflow in the browser."""
-    from data_sources import facts
+    from pipeline import facts
 
     old = _cam("fire_smoke", "critical", minutes=2 * 24 * 60)
     with get_engine().begin() as conn:

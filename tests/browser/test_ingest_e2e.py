@@ -17,9 +17,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from data_sources import schema
-from data_sources.archiver import Archiver
-from data_sources.huetime import HUE_TZ
-from data_sources.settings import ROOT
+from data_sources.core.huetime import HUE_TZ
+from data_sources.core.settings import ROOT
+from pipeline.archiver import Archiver
 from tests.drill_browser import grid_shown
 
 pytestmark = pytest.mark.browser
@@ -41,7 +41,7 @@ return Array.from(found).map(function (m) {
 def app(live_env, clean_facts):
     """The real app with empty fact tables and an empty cache (the drill-down memoizes its queries)."""
     from app import app as dash_app
-    from data_sources.cache import cache
+    from data_sources.core.cache import cache
 
     with dash_app.server.app_context():
         cache.clear()
@@ -49,9 +49,9 @@ def app(live_env, clean_facts):
 
 
 def ingest_cli(fmt: str, path: Path) -> dict:
-    """`python -m data_sources.ingest <fmt> <file> --json`, the real entry point, on this test's Redis prefix."""
+    """`python -m pipeline.ingest <fmt> <file> --json`, the real entry point, on this test's Redis prefix."""
     done = subprocess.run(
-        [sys.executable, "-m", "data_sources.ingest", fmt, str(path), "--json"],
+        [sys.executable, "-m", "pipeline.ingest", fmt, str(path), "--json"],
         cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from data_sources import liveness, reference, state, streams
+from data_sources import liveness, reference
+from data_sources.core import streams
 from data_sources.events import STREAMS
+from pipeline import state
 from tests import factories as f
 
 pytestmark = pytest.mark.browser
@@ -91,7 +93,7 @@ def test_shell003_kiosk_wall_does_not_poll_the_hidden_shell_banner(dash_duo, app
 def test_shell004_first_start_overview_says_history_is_loading_not_connection_lost(
     dash_duo, app, rds, rkeys, login, screenshot
 ):
-    # What the first backfill writes while it runs (data_sources.demo.backfill): day 12 of 32, plus the state.
+    # What the first backfill writes while it runs (pipeline.demo.backfill): day 12 of 32, plus the state.
     import time
 
     liveness.write_progress(rds, phase="history", done=12, total=33, started=time.time() - 50, k=rkeys)

@@ -9,10 +9,11 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from data_sources import events as ev
-from data_sources import facts, reference
-from data_sources.connections import get_engine, reset_connections
-from data_sources.huetime import HUE_TZ
-from data_sources.settings import get_settings
+from data_sources import reference
+from data_sources.core.connections import get_engine, reset_connections
+from data_sources.core.huetime import HUE_TZ
+from data_sources.core.settings import get_settings
+from pipeline import facts
 from tests.browser.wall_seed import alive, city, heartbeat, history, new_id, publish
 
 pytestmark = pytest.mark.browser
@@ -295,7 +296,7 @@ def test_wall006_dash_undo_history_stays_bounded_while_updates_flow(dash_duo, ap
     assert dash_duo.driver.execute_script(past) <= 1
 
 
-# The real demo feed (data_sources.demo.live) against a wall: busy (FEED_RATE 30: a reading a segment every 2 s,
+# The real demo feed (pipeline.demo.live) against a wall: busy (FEED_RATE 30: a reading a segment every 2 s,
 # thirty times the alerts and reports) for a bounded run. Its ticker must never show one event twice, nor an
 # old event as live: the old feed re-sent the latest event of a quiet stream every 4 s.
 FEED_RATE, FEED_RUN_S = 30.0, 150
@@ -327,8 +328,8 @@ def test_wall007_real_demo_feed_for_minutes_shows_each_event_once_and_only_live_
 ):
     import threading
 
-    from data_sources import state
-    from data_sources.demo.live import run_live
+    from pipeline import state
+    from pipeline.demo.live import run_live
 
     # A present left by an earlier run two hours ago (as a backfill or a restart leaves it): the feed resumes
     # from it. The old feed took the newest camera alert found there and re-sent it whenever cameras were quiet.

@@ -9,7 +9,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from data_sources import events as ev
 from data_sources import reference
-from data_sources.streams import publish_raw
+from data_sources.core.streams import publish_raw
 from tests.browser.wall_seed import heartbeat, new_id, publish
 
 pytestmark = pytest.mark.browser

@@ -7,8 +7,10 @@ import uuid
 from datetime import datetime, timedelta
 
 from data_sources import events as ev
-from data_sources import facts, liveness, reference, state, streams
-from data_sources.connections import get_engine
+from data_sources import liveness, reference
+from data_sources.core import streams
+from data_sources.core.connections import get_engine
+from pipeline import facts, state
 
 
 def new_id(prefix: str) -> str:

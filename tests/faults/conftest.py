@@ -25,9 +25,9 @@ import redis
 from sqlalchemy import create_engine, text
 
 from data_sources import db, reference, schema
-from data_sources.connections import reset_connections, sqlalchemy_url
-from data_sources.settings import ROOT, get_settings
-from data_sources.streams import Keys
+from data_sources.core.connections import reset_connections, sqlalchemy_url
+from data_sources.core.settings import ROOT, get_settings
+from data_sources.core.streams import Keys
 
 DB_NAME = "ioc_faults"
 # A request the server answered with 5xx (gunicorn's access log), or an exception Flask logged.
@@ -225,7 +225,7 @@ def frds(fault_env) -> redis.Redis:
 @pytest.fixture
 def fengine(fault_env):
     """Engine on the private database with empty fact tables."""
-    from data_sources.connections import get_engine
+    from data_sources.core.connections import get_engine
 
     engine = get_engine()
     names = ", ".join(t.name for t in (*schema.FACT_TABLES.values(), schema.complaints, schema.traffic_5min))
@@ -290,8 +290,8 @@ def procs(fault_env, tmp_path) -> Iterator[Callable[..., Proc]]:
 
 @pytest.fixture
 def archiver_proc(procs) -> Callable[..., Proc]:
-    """archiver_proc(*extra_args): `python -m data_sources.archiver` against the private servers."""
-    return lambda *extra: procs("archiver", "-m", "data_sources.archiver", *extra)
+    """archiver_proc(*extra_args): `python -m pipeline.archiver` against the private servers."""
+    return lambda *extra: procs("archiver", "-m", "pipeline.archiver", *extra)
 
 
 @pytest.fixture

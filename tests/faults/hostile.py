@@ -7,8 +7,8 @@ import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from data_sources.archiver import NO_DATA
-from data_sources.facts import Refs
+from pipeline.archiver import NO_DATA
+from pipeline.facts import Refs
 
 Hostile = tuple[str, bytes | None, str]  # stream, payload (None: an entry without `data`), reason fragment
 SCRIPT = "<script>alert(document.cookie)</script>"

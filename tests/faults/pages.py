@@ -10,8 +10,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from data_sources import events as ev
-from data_sources.facts import Refs
-from data_sources.streams import publish
+from data_sources.core.streams import publish
+from pipeline.facts import Refs
 from tests.faults.conftest import wait_for
 
 

@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis
 
-from data_sources.archiver import ARCHIVER, PROJECTOR
+from data_sources.core.streams import DATA_FIELD, publish
 from data_sources.events import STREAMS
-from data_sources.facts import Refs
 from data_sources.state import read_hash
-from data_sources.streams import DATA_FIELD, publish
+from pipeline.archiver import ARCHIVER, PROJECTOR
+from pipeline.facts import Refs
 from tests.faults.conftest import wait_for
 from tests.faults.hostile import hostile_payloads
 from tests.integration.test_archiver import drained, expected_counts, fact_counts, sample_events

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 
-from data_sources.archiver import ARCHIVER, PROJECTOR
-from data_sources.facts import Refs
-from data_sources.streams import publish
+from data_sources.core.streams import publish
+from pipeline.archiver import ARCHIVER, PROJECTOR
+from pipeline.facts import Refs
 from tests.faults.conftest import server_errors, wait_for
 from tests.faults.pages import AlertFeed, js_wait, sign_in, ticker_ids, visible_text
 from tests.integration.test_archiver import drained, expected_counts, fact_counts, sample_events

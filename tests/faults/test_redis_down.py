@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from selenium.webdriver.common.by import By
 
-from data_sources.facts import Refs
-from data_sources.streams import publish
+from data_sources.core.streams import publish
+from pipeline.facts import Refs
 from tests.faults.conftest import server_errors, wait_for
 from tests.faults.pages import AlertFeed, camera_alert, js_wait, sign_in, ticker_ids
 from tests.integration.test_archiver import sample_events

@@ -6,10 +6,10 @@ import os
 import signal
 import time
 
-from data_sources import streams
-from data_sources.connections import BLOCKING_SOCKET_TIMEOUT_S, get_blocking_redis
-from data_sources.facts import Refs
-from data_sources.live_feed import BLOCK_MS, ChangeFeed
+from data_sources.core import streams
+from data_sources.core.connections import BLOCKING_SOCKET_TIMEOUT_S, get_blocking_redis
+from pipeline.facts import Refs
+from server.live_feed import BLOCK_MS, ChangeFeed
 from tests.faults.conftest import wait_for
 from tests.faults.pages import camera_alert
 

@@ -23,9 +23,9 @@ import redis
 from sqlalchemy import Engine, distinct, func, select, text
 
 from data_sources import schema
-from data_sources.archiver import ARCHIVER, NO_DATA, PROJECTOR, Archiver, group_backlog
-from data_sources.connections import get_engine
-from data_sources.consumer import Consumer, ConsumerConfig
+from data_sources.core.connections import get_engine
+from data_sources.core.settings import ROOT
+from data_sources.core.streams import DATA_FIELD, publish, publish_raw
 from data_sources.events import (
     KIND_STREAM,
     STREAMS,
@@ -36,10 +36,10 @@ from data_sources.events import (
     TrafficReading,
     to_json,
 )
-from data_sources.facts import Refs
-from data_sources.settings import ROOT
 from data_sources.state import read_hash, read_hotspots
-from data_sources.streams import DATA_FIELD, publish, publish_raw
+from pipeline.archiver import ARCHIVER, NO_DATA, PROJECTOR, Archiver, group_backlog
+from pipeline.consumer import Consumer, ConsumerConfig
+from pipeline.facts import Refs
 
 STATUSES = ("received", "verified", "dispatched", "in_progress", "resolved")
 
@@ -242,7 +242,7 @@ def _pending_of(rds, k, consumer: str) -> int:
 def test_arc004_kill_9_mid_batch_loses_nothing(live_env, clean_facts, engine, rkeys, rds, refs, tmp_path):
     rnd = random.Random(4)
     log_file = (tmp_path / "archiver.log").open("ab")
-    command = [sys.executable, "-m", "data_sources.archiver", "--batch", "300", "--claim-idle", "1"]
+    command = [sys.executable, "-m", "pipeline.archiver", "--batch", "300", "--claim-idle", "1"]
 
     def start() -> subprocess.Popen:
         return subprocess.Popen(command, cwd=ROOT, env=dict(os.environ), stdout=log_file, stderr=subprocess.STDOUT)

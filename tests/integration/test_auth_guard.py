@@ -8,8 +8,8 @@ import dash
 import pytest
 
 from data_sources.viewer import ROLES
+from server import access, auth
 from tests.auth_helpers import PAGE, callback_body, csrf_header, ensure_started
-from ui import access, auth
 
 pytestmark = pytest.mark.usefixtures("accounts")
 
@@ -211,7 +211,7 @@ def test_cookies_and_security_headers(started, auth_client, accounts):
 
 
 def test_only_the_wall_may_be_framed_and_only_by_configured_origins(started, auth_client, monkeypatch):
-    from data_sources.settings import get_settings
+    from data_sources.core.settings import get_settings
 
     monkeypatch.setenv("WALL_FRAME_ANCESTORS", "https://videowall.hue.gov.vn")
     get_settings.cache_clear()

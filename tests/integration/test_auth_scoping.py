@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from data_sources import camera_query, complaints_query, facts, privacy, reference
+from data_sources import camera_query, complaints_query, privacy, reference
 from data_sources.viewer import AccessDenied, Viewer
+from pipeline import facts
 from tests import factories as f
 from tests.auth_helpers import PAGE, two_commune_agencies
 

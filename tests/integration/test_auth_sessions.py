@@ -7,12 +7,12 @@ import time
 import pytest
 
 from data_sources import auth, privacy
-from data_sources.settings import get_settings
+from data_sources.core.settings import get_settings
 from tests.auth_helpers import PAGE, callback_body, csrf_from_form, csrf_header, ensure_started, sign_in
 
 # The shell's health tick: the refresh interval every page (the wall too) polls at.
 REFRESH_SECONDS = 5
-# Web processes read the change counter in Redis at most once a second (ui/auth.py).
+# Web processes read the change counter in Redis at most once a second (server/auth.py).
 ANNOUNCED_WITHIN = 1.5
 
 

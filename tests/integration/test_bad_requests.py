@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from server import access
 from tests.auth_helpers import PAGE, callback_body, csrf_header, ensure_started
-from ui import access
 
 # Shapes sent in place of every input and state of a callback (and of a drill store's fields).
 JUNK = {
@@ -163,7 +163,7 @@ def test_bad010_good_callbacks_still_answer_and_real_errors_still_surface(starte
     client = auth_client("officer")
     key = next(k for k in _server_callbacks(started) if "console-banner.children" in k)
     assert _post(client, callback_body(started, key, {("console-config", "data"): {"lang": "en"}})).status_code == 200
-    from ui import boundary
+    from server import boundary
 
     with pytest.raises(boundary.BadInput):
         boundary.check({"a": 1}, str | None, name="x")

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from data_sources import alerts_workflow as wf
-from data_sources import console_lookup, reference, streams
-from data_sources.streams import Keys
+from data_sources import console_lookup, reference
+from data_sources.core import streams
+from data_sources.core.streams import Keys
 from tests import factories as f
 from tests.auth_helpers import callback_body, csrf_header, ensure_started
 from ui import console_rows, ids
@@ -135,7 +136,7 @@ def test_console_srv003_detail_panel_shows_the_server_copy_not_the_sent_raw(app,
 
 def test_console_srv004_lookup_finds_archived_alerts_and_closed_complaints(engine, clean_facts, rds, rkeys):
     """Beyond the streams' window the alert is read from PostgreSQL; a complaint that left the queue is still one."""
-    from data_sources import facts
+    from pipeline import facts
 
     now = datetime.now(UTC)
     cam = reference.load_files()["cameras"][2]["camera_id"]

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, select, text
 
-from data_sources import console, reference, streams
+from data_sources import console, reference
 from data_sources import events as ev
-from data_sources.group_commit import GroupCommit
+from data_sources.core import streams
+from data_sources.core.group_commit import GroupCommit
 from data_sources.schema_auth import audit_log
 from data_sources.viewer import Viewer
 

@@ -95,8 +95,9 @@ def test_console_wf005_queue_snapshot_then_cursor_pulls_lose_nothing(rds, rkeys)
     """A burst longer than one pull arrives over several pulls (`more`), each alert once, none lost."""
     from datetime import UTC, datetime
 
-    from data_sources import console, reference, streams
+    from data_sources import console, reference
     from data_sources import events as ev
+    from data_sources.core import streams
 
     cam = reference.load_files()["cameras"][0]["camera_id"]
 
@@ -128,7 +129,7 @@ def _fire(unit: str, level: int, at, tag: str):
 
 
 def _write(engine, events) -> None:
-    from data_sources import facts
+    from pipeline import facts
 
     with engine.begin() as conn:
         facts.write_events(conn, events, facts.Refs.from_files())
@@ -187,8 +188,9 @@ def test_console_wf011_stream_fire_rise_compares_with_the_previous_level(engine,
     """Previous level: earlier in the window, else the current state (if older), else PostgreSQL."""
     from datetime import UTC, datetime, timedelta
 
-    from data_sources import console, reference, streams
-    from data_sources.state import StateWriter
+    from data_sources import console, reference
+    from data_sources.core import streams
+    from pipeline.state import StateWriter
 
     now = datetime.now(UTC)
     m = lambda n: now - timedelta(minutes=n)  # noqa: E731
@@ -238,7 +240,8 @@ def test_console_wf013_assign_only_to_an_agency_or_an_officer_from_the_picklist(
 def test_console_wf014_closed_complaint_leaves_the_queue(rds, rkeys):
     from datetime import UTC, datetime, timedelta
 
-    from data_sources import console, console_history, reference, streams
+    from data_sources import console, console_history, reference
+    from data_sources.core import streams
     from tests import factories as f
 
     now, unit = datetime.now(UTC), reference.load_files()["units"][0]["code"]

@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import text
 
 from data_sources import console, console_history, db, live, wall_history
-from data_sources.archiver import Archiver
+from data_sources.core.streams import publish, publish_raw
 from data_sources.events import CameraAlert, TrafficReading, to_json
-from data_sources.facts import Refs
-from data_sources.state import StateWriter, read_hash, read_hotspots
-from data_sources.streams import publish, publish_raw
+from data_sources.state import read_hash, read_hotspots
+from pipeline.archiver import Archiver
+from pipeline.facts import Refs
+from pipeline.state import StateWriter
 
 FAR = "9999-12-31T23:59:59-07:00"
 YEAR1 = "0001-01-01T00:00:00+07:00"

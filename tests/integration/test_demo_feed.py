@@ -13,12 +13,13 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from sqlalchemy import func, select
 
-from data_sources import liveness, schema, state, streams
-from data_sources.demo import load_world
-from data_sources.demo.backfill import backfill
-from data_sources.demo.live import LiveFeed, run_live
+from data_sources import liveness, schema, state
+from data_sources.core import streams
+from data_sources.core.settings import get_settings
 from data_sources.events import CLOSED_STATUSES, STREAMS, parse_event
-from data_sources.settings import get_settings
+from pipeline.demo import load_world
+from pipeline.demo.backfill import backfill
+from pipeline.demo.live import LiveFeed, run_live
 
 SEED = 20251123
 # Dry season, so every fact table (hotspots included) gets rows in two days.

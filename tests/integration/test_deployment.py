@@ -18,8 +18,8 @@ from sqlalchemy import create_engine, select
 
 from bench.deploy import Deployment, procfile
 from data_sources import schema
-from data_sources.connections import sqlalchemy_url
-from data_sources.streams import Keys
+from data_sources.core.connections import sqlalchemy_url
+from data_sources.core.streams import Keys
 from tests.auth_helpers import PAGE, csrf_from_form
 
 # More open push streams than the old gthread setup had threads (2 workers x 16): only an async worker holds them.

@@ -30,17 +30,17 @@ import requests
 from sqlalchemy import create_engine, func, select
 
 from data_sources import schema, state
-from data_sources.connections import sqlalchemy_url
-from data_sources.embedded import Places, processes_in
-from data_sources.embedded_servers import EmbeddedPostgres, EmbeddedRedis
-from data_sources.servers import ensure_servers
-from data_sources.settings import ROOT, Settings
-from data_sources.streams import Keys
-from data_sources.supervisor import Supervisor
+from data_sources.core.connections import sqlalchemy_url
+from data_sources.core.embedded import Places, processes_in
+from data_sources.core.embedded_servers import EmbeddedPostgres, EmbeddedRedis
+from data_sources.core.servers import ensure_servers
+from data_sources.core.settings import ROOT, Settings
+from data_sources.core.streams import Keys
+from data_sources.core.supervisor import Supervisor
 from tests.auth_helpers import PAGE, csrf_from_form
 
 pytestmark = pytest.mark.slow
-INGEST = ["-m", "data_sources.ingest", "firms"]  # as the README writes it, after `python`
+INGEST = ["-m", "pipeline.ingest", "firms"]  # as the README writes it, after `python`
 FIRMS_HEADER = "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,confidence,version,"
 FIRMS_HEADER += "bright_ti5,frp,daynight\n"
 # Forest inside Huế: A Lưới, Nam Đông, Phong Điền, Hương Trà hills, Bạch Mã.
@@ -149,7 +149,7 @@ def test_emb001_tools_find_running_embedded_servers(var_dir, tmp_path):
         users = run_cli(["manage.py", "users", "list"], env)
         assert users.returncode == 0, users.stderr[-2000:]
         assert users.stdout.startswith("username")
-        archiver = run_cli(["-m", "data_sources.archiver", "--once", "--parsers", "0"], env)
+        archiver = run_cli(["-m", "pipeline.archiver", "--once", "--parsers", "0"], env)
         assert archiver.returncode == 0, archiver.stderr[-2000:]
         assert hotspot_count(pg.url()) == before + 3
 
@@ -166,7 +166,7 @@ def test_emb002_tools_without_make_run_say_so_and_users_start_their_own(var_dir,
     to set; `manage.py users list` starts PostgreSQL for itself and stops it afterwards."""
     env = cli_env(var_dir, f"emb:{uuid.uuid4().hex[:6]}:")
     tools = [[*INGEST, str(firms_csv(tmp_path, FOREST[:1], minutes_ago=10))],
-             ["-m", "data_sources.archiver", "--once"], ["-m", "data_sources.demo", "live"]]  # fmt: skip
+             ["-m", "pipeline.archiver", "--once"], ["-m", "pipeline.demo", "live"]]  # fmt: skip
     with ThreadPoolExecutor(max_workers=3) as pool:
         ingest, archiver, demo = pool.map(lambda args: run_cli(args, env), tools)
     assert ingest.returncode == 3
@@ -315,7 +315,7 @@ def test_emb006_servers_left_by_a_killed_run_are_used_taken_over_and_stoppable(v
     """A `make run` killed with SIGKILL leaves its servers running (they have sessions of their own): tools use
     them, the next run takes them over instead of starting second ones, and `manage.py servers stop` ends them."""
     env = cli_env(var_dir, f"emb:{uuid.uuid4().hex[:6]}:")
-    hold = "from data_sources.servers import *; from data_sources.settings import *; import time\n"
+    hold = "from data_sources.core.servers import *; from data_sources.core.settings import *; import time\n"
     hold += "ensure_servers(get_settings(), supervise=True); print('up', flush=True); time.sleep(120)"
     run = subprocess.Popen([sys.executable, "-c", hold], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     try:

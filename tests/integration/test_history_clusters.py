@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 
-from data_sources import facts
-from data_sources.cache import cache
+from data_sources.core.cache import cache
 from data_sources.history import complaints
 from data_sources.history.common import Window
 from data_sources.viewer import Viewer
+from pipeline import facts
 from tests import factories as f
 from tests.auth_helpers import two_commune_agencies
 

@@ -9,11 +9,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from data_sources import facts, reference
-from data_sources.cache import cache
+from data_sources import reference
+from data_sources.core.cache import cache
 from data_sources.history import cameras, complaints, fire, traffic
 from data_sources.history.common import Window
 from data_sources.viewer import Viewer
+from pipeline import facts
 from tests import factories as f
 from tests.auth_helpers import two_commune_agencies
 
@@ -170,7 +171,7 @@ def test_history019_the_audit_write_commits_on_its_own_and_a_failed_one_shows_no
     from sqlalchemy import exc as sa_exc
 
     from data_sources import privacy
-    from data_sources.connections import get_engine
+    from data_sources.core.connections import get_engine
     from data_sources.history.common import write_async_commit
 
     write_async_commit(privacy.audit_insert(actor="t-async", role="officer", action="view_personal_data"))

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from data_sources import facts, reference
+from data_sources import reference
+from pipeline import facts
 from tests import factories as f
 
 HOURLY_CHECK = """

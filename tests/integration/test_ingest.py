@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import func, select, text
 
 from data_sources import liveness, schema
-from data_sources.archiver import Archiver
-from data_sources.ingest import module_for
-from data_sources.ingest.common import Sink
-from data_sources.ingest.fetch import Document
-from data_sources.settings import get_settings
+from data_sources.core.settings import get_settings
+from data_sources.core.streams import publish_raw
 from data_sources.state import read_hash, read_hotspots
-from data_sources.streams import publish_raw
+from pipeline.archiver import Archiver
+from pipeline.ingest import module_for
+from pipeline.ingest.common import Sink
+from pipeline.ingest.fetch import Document
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 OBSERVED = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ import requests
 from werkzeug.serving import make_server
 
 from bench.deploy import Deployment
-from data_sources.logredact import MASK
+from server.logredact import MASK
 
 
 def _requests(base: str, token: str) -> list[int]:

@@ -6,9 +6,10 @@ import json
 
 from sqlalchemy import create_engine, inspect, text
 
-from data_sources import db, facts, reference, schema
-from data_sources.connections import sqlalchemy_url
+from data_sources import db, reference, schema
+from data_sources.core.connections import sqlalchemy_url
 from data_sources.events import to_json
+from pipeline import facts
 from tests import factories as f
 
 

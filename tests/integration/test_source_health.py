@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from data_sources import events as ev
-from data_sources import health, liveness, reference, streams
-from data_sources.connections import reset_connections
-from data_sources.demo.live import TICK, LiveFeed, run_live
+from data_sources import health, liveness, reference
+from data_sources.core import streams
+from data_sources.core.connections import reset_connections
+from data_sources.core.settings import get_settings
 from data_sources.events import STREAMS
-from data_sources.settings import get_settings
+from pipeline.demo.live import TICK, LiveFeed, run_live
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ingest"
 SEED = 20251123
@@ -180,7 +181,7 @@ def test_sh007_while_the_first_backfill_runs_everything_says_history_is_loading(
     from callbacks.home import refresh_cards
     from callbacks.wall import health as wall_health
 
-    # Written the way data_sources.demo.backfill writes it: day 3 of 10 (+1 for the final state) done.
+    # Written the way pipeline.demo.backfill writes it: day 3 of 10 (+1 for the final state) done.
     liveness.write_progress(rds, phase="history", done=3, total=10, started=time.time() - 40, k=rkeys)
     assert auth_client(None).get("/healthz").get_json() == {
         "status": "loading", "degraded": [], "loading": {"percent": 30.0},
@@ -204,8 +205,8 @@ def test_sh007_while_the_first_backfill_runs_everything_says_history_is_loading(
 
 
 def test_sh008_ingest_reports_liveness_on_a_file_and_on_each_poll(rds, rkeys, monkeypatch):
-    from data_sources.ingest.__main__ import main
-    from data_sources.ingest.fetch import SourceError, poll
+    from pipeline.ingest.__main__ import main
+    from pipeline.ingest.fetch import SourceError, poll
 
     assert main(["firms", str(FIXTURES / "firms_viirs_noaa20_area.csv")]) == 0
     fire = liveness.snapshot(rds, k=rkeys)["streams"]["fire"]

@@ -6,7 +6,9 @@ import json
 from datetime import timedelta
 
 from data_sources import events as ev
-from data_sources import reference, state, streams
+from data_sources import reference, state
+from data_sources.core import streams
+from pipeline.state import StateWriter
 from tests import factories as f
 
 
@@ -29,7 +31,7 @@ def test_publish_then_read_after_cursor_returns_every_event_in_order(rds, rkeys)
 
 
 def test_streams_are_capped(rds, rkeys, monkeypatch):
-    from data_sources.settings import get_settings
+    from data_sources.core.settings import get_settings
 
     monkeypatch.setenv("STREAM_MAXLEN", "100")
     get_settings.cache_clear()
@@ -39,7 +41,7 @@ def test_streams_are_capped(rds, rkeys, monkeypatch):
 
 
 def test_state_keeps_the_newest_event_per_key_even_when_older_ones_arrive_later(rds, rkeys):
-    writer = state.StateWriter(rds, rkeys)
+    writer = StateWriter(rds, rkeys)
     newer = f.traffic(1, speed=10.0, ts=f.T0 + timedelta(minutes=5))
     older = f.traffic(2, speed=38.0, ts=f.T0)
     writer.apply([newer])
@@ -50,7 +52,7 @@ def test_state_keeps_the_newest_event_per_key_even_when_older_ones_arrive_later(
 
 def test_closed_complaint_leaves_the_open_set_and_a_late_older_step_does_not_reopen_it(rds, rkeys):
     unit = _unit()
-    writer = state.StateWriter(rds, rkeys)
+    writer = StateWriter(rds, rkeys)
     writer.apply([f.complaint(0, unit_code=unit), f.complaint(1, status="dispatched", unit_code=unit)])
     assert state.read_hash(rds, "complaints", k=rkeys)["PA-000001"]["status"] == "dispatched"
     writer.apply([f.complaint(5, status="resolved", unit_code=unit, result="Đã thay bóng đèn")])
@@ -60,7 +62,7 @@ def test_closed_complaint_leaves_the_open_set_and_a_late_older_step_does_not_reo
 
 
 def test_camera_offline_then_online(rds, rkeys):
-    writer = state.StateWriter(rds, rkeys)
+    writer = StateWriter(rds, rkeys)
     writer.apply([f.camera(0, alert_type="camera_offline", severity="low", plate=None)])
     assert set(state.read_hash(rds, "camera_offline", k=rkeys)) == {"CAM-0001"}
     writer.apply([f.camera(1, alert_type="camera_online", severity="low", plate=None)])
@@ -71,7 +73,7 @@ def test_recent_hotspots_are_kept_and_old_ones_expire(rds, rkeys):
     from datetime import UTC, datetime
 
     now = datetime.now(UTC)
-    writer = state.StateWriter(rds, rkeys)
+    writer = StateWriter(rds, rkeys)
     writer.apply([f.hotspot(0, ts=now - timedelta(hours=1)), f.hotspot(1, ts=now - timedelta(days=3))])
     assert [h["event_id"] for h in state.read_hotspots(rds, k=rkeys)] == ["t-hs-0"]
     assert state.state_sizes(rds, k=rkeys)["hotspots"] == 1

@@ -6,8 +6,10 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from data_sources import live, state, streams, wall_history
-from data_sources.connections import get_blocking_redis
+from data_sources import live, wall_history
+from data_sources.core import streams
+from data_sources.core.connections import get_blocking_redis
+from pipeline import state
 from tests import factories as f
 
 UNIT = "19768"
@@ -118,7 +120,7 @@ def test_summarize_counts_what_the_tiles_show(rds, rkeys):
 
 
 def test_last_hour_reads_postgres(engine, clean_facts):
-    from data_sources import facts
+    from pipeline import facts
 
     now = datetime.now(UTC)
     batch = [f.camera(i, ts=now - timedelta(minutes=2), camera_id="CAM-0001") for i in range(3)]
@@ -134,8 +136,8 @@ def test_last_hour_reads_postgres(engine, clean_facts):
 def test_push_stream_says_ready_then_changed_with_the_ids_and_pings_when_quiet(rds, rkeys, live_env):
     import json
 
-    from callbacks.push import wake_ups
-    from data_sources.live_feed import ChangeFeed
+    from server.live_feed import ChangeFeed
+    from server.push import wake_ups
 
     # Bound to the URL, not to the environment: the feed thread outlives the test by up to one block and must
     # not find REDIS_URL already unset by the fixture teardown.
@@ -182,8 +184,8 @@ def _alert(i: int):
 def test_push_stream_sends_each_change_ready_made_in_a_chain_the_page_can_check(rds, rkeys, live_env):
     import json
 
-    from callbacks.push import wake_ups
-    from data_sources.live_feed import ChangeFeed
+    from server.live_feed import ChangeFeed
+    from server.push import wake_ups
     from ui.wall_updates import update_renderer
 
     feed = ChangeFeed(lambda: get_blocking_redis(live_env["REDIS_URL"]), rkeys, block_ms=100)
@@ -226,8 +228,8 @@ def test_push_stream_sends_each_change_ready_made_in_a_chain_the_page_can_check(
 
 
 def test_a_push_stream_still_hears_changes_after_the_feed_thread_ended_under_it(rds, rkeys, live_env):
-    from callbacks.push import wake_ups
-    from data_sources.live_feed import ChangeFeed
+    from server.live_feed import ChangeFeed
+    from server.push import wake_ups
 
     calls: list[int] = []
 

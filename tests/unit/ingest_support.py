@@ -8,8 +8,8 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 
-from data_sources.ingest.common import UNEXPECTED, Sink
-from data_sources.ingest.fetch import Document
+from pipeline.ingest.common import UNEXPECTED, Sink
+from pipeline.ingest.fetch import Document
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 OBSERVED = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)

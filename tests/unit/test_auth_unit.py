@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 
-from callbacks.exports import csv_cell
-from callbacks.signin import safe_next
 from data_sources import auth, privacy
 from data_sources.schema import camera_alerts, complaints
 from data_sources.viewer import Viewer, agency_scope, unit_scope
-from ui.access import output_ids
-from ui.security import tile_origin
+from server.access import output_ids
+from server.exports import csv_cell
+from server.security import tile_origin
+from server.signin import safe_next
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from typing import TypedDict
 
 import pytest
 
-from ui.boundary import BadInput, check, check_path, safe_suite_path, text
+from server.boundary import BadInput, check, check_path, safe_suite_path, text
 
 
 class Cursor(TypedDict, total=False):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from data_sources.cache import Fresh, InFlight
+from data_sources.core.cache import Fresh, InFlight
 
 ROOT = Path(__file__).resolve().parents[2]
 

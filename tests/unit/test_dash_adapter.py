@@ -1,4 +1,4 @@
-"""ui.dash_adapter, the one user of Dash internals: pinned to the release, each wrapped internal still works."""
+"""server.dash_adapter, the one user of Dash internals: pinned to the release, each wrapped internal still works."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import dash
 import pytest
 
-from ui import dash_adapter
+from server import dash_adapter
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,7 @@ def _pinned(name: str) -> str:
 
 def test_the_adapter_was_written_for_the_installed_and_pinned_dash():
     # A new Dash release: re-read dash/_pages.py (_path_to_page), dash/dash.py (_setup_server) and
-    # dash/testing/application_runners.py (BaseDashRunner._next_port), adjust ui/dash_adapter.py, then the pin.
+    # dash/testing/application_runners.py (BaseDashRunner._next_port), adjust server/dash_adapter.py, then the pin.
     assert dash.__version__ == dash_adapter.DASH_VERSION == _pinned("dash")
 
 

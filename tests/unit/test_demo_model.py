@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from data_sources import events as ev
-from data_sources import facts
-from data_sources.demo import load_world
-from data_sources.demo import model as m
-from data_sources.demo.backfill import traffic_rows
-from data_sources.huetime import HUE_TZ
+from data_sources.core.huetime import HUE_TZ
+from pipeline import facts
+from pipeline.demo import load_world
+from pipeline.demo import model as m
+from pipeline.demo.backfill import traffic_rows
 
 SEED = 20251123
 # A Monday in late November (rainy season), 00:00 local.

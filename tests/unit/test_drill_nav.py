@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from data_sources.huetime import HUE_TZ
+from data_sources.core.huetime import HUE_TZ
 from ui import ids
 from ui.drill_nav import NavSpec, clicked, feature_id, item_href, nav_inputs, nav_search, next_search
 from ui.drill_state import DrillState, to_store, window

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from data_sources.huetime import HUE_TZ
+from data_sources.core.huetime import HUE_TZ
 from ui.drill_state import (
     MAX_CUSTOM_DAYS,
     DrillState,

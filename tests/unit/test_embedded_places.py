@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data_sources.embedded import MAX_SOCKET_PATH, Places
-from data_sources.embedded_servers import EmbeddedPostgres, EmbeddedRedis
+from data_sources.core.embedded import MAX_SOCKET_PATH, Places
+from data_sources.core.embedded_servers import EmbeddedPostgres, EmbeddedRedis
 
 
 def test_emb_places001_fixed_places_under_var_dir():

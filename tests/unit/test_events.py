@@ -97,7 +97,8 @@ def test_one_fire_scope_keys_a_reading_the_same_as_model_and_as_wire_dict():
     for reading, key in ((unit, "19768"), (area, "19768/FOR-001")):
         assert ev.fire_scope(reading) == key
         assert ev.fire_scope(json.loads(ev.to_json(reading))) == key
-    from data_sources import console, live, state
+    from data_sources import console, live
+    from pipeline import state
     from ui import wall_builders
 
     assert console.fire_scope is live.fire_scope is state.fire_scope is wall_builders.fire_scope is ev.fire_scope

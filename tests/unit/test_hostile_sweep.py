@@ -6,8 +6,8 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from data_sources.facts import Refs
-from data_sources.parsing import parse_payloads
+from pipeline.facts import Refs
+from pipeline.parsing import parse_payloads
 from tests.faults.hostile import MUTATIONS, hostile_payloads
 
 

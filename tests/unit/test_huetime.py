@@ -1,4 +1,4 @@
-"""One definition of Huế's time zone: every local-time rule reads data_sources.huetime."""
+"""One definition of Huế's time zone: every local-time rule reads data_sources.core.huetime."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from data_sources.huetime import HUE_TZ, HUE_TZ_NAME
+from data_sources.core.huetime import HUE_TZ, HUE_TZ_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
 # Migrations are frozen history.
-ALLOWED = {"data_sources/huetime.py"}
+ALLOWED = {"data_sources/core/huetime.py"}
 ZONE = re.compile(r"Asia/Ho_Chi_Minh|timedelta\(hours=7\)|ZoneInfo\(")
 
 

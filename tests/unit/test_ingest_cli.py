@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from data_sources.ingest.__main__ import EXIT_OK, EXIT_SOURCE, main
-from data_sources.ingest.common import fingerprint
-from data_sources.ingest.fetch import redact
+from pipeline.ingest.__main__ import EXIT_OK, EXIT_SOURCE, main
+from pipeline.ingest.common import fingerprint
+from pipeline.ingest.fetch import redact
 from tests.factories import camera
 from tests.unit.ingest_support import FIXTURES
 

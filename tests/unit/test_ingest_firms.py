@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from data_sources.ingest import firms
-from data_sources.ingest.fetch import SourceError
+from pipeline.ingest import firms
+from pipeline.ingest.fetch import SourceError
 from tests.unit.ingest_support import BATCH, Capture, assert_accounted, doc, fixture, fuzz_text
 
 VIIRS_HEADER = "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,confidence,version,bright_ti5,frp,daynight"  # noqa: E501

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from data_sources.ingest import frigate
-from data_sources.ingest.plates import normalise_plate
+from pipeline.ingest import frigate
+from pipeline.ingest.plates import normalise_plate
 from tests.unit.ingest_support import BATCH, Capture, assert_accounted, doc, fixture, fuzz_json, fuzz_text, mutate
 
 T0 = 1795424400.0
@@ -80,7 +80,7 @@ def test_ing_frig003_rejections(message, reason):
 
 
 def test_ing_frig004_snapshot_link_when_frigate_url_set(monkeypatch):
-    from data_sources.settings import get_settings
+    from data_sources.core.settings import get_settings
 
     monkeypatch.setenv("FRIGATE_URL", "http://frigate.local:5000/")
     get_settings.cache_clear()
@@ -146,8 +146,8 @@ def test_ing_frig007_property_message_storms_all_accounted(seed):
 
 
 def test_ing_frig008_versions_only_move_forward():
-    from data_sources.facts import newest_versions
-    from data_sources.ingest.common import supersedes
+    from pipeline.facts import newest_versions
+    from pipeline.ingest.common import supersedes
 
     assert supersedes("aaaa@2.000000", "bbbb@1.000000")  # changed and newer: published
     assert not supersedes("aaaa@1.000000", "bbbb@2.000000")  # changed but older (an old capture): not

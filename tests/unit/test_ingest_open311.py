@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from data_sources.ingest import open311
-from data_sources.ingest.fetch import SourceError
+from pipeline.ingest import open311
+from pipeline.ingest.fetch import SourceError
 from tests.unit.ingest_support import BATCH, Capture, assert_accounted, doc, fixture, mutate
 
 VALID = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from data_sources.ingest import open311
+from pipeline.ingest import open311
 from tests.unit.ingest_support import Capture, assert_accounted, doc
 from tests.unit.test_ingest_open311 import VALID as OPEN311_VALID
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from data_sources.ingest.fetch import SourceError
-from data_sources.ingest.traffic_flow import here, jam_level, tomtom
+from pipeline.ingest.fetch import SourceError
+from pipeline.ingest.traffic_flow import here, jam_level, tomtom
 from tests.unit.ingest_support import BATCH, OBSERVED, Capture, assert_accounted, doc, fixture, fuzz_json, mutate
 
 

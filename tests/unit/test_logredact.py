@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from data_sources.logredact import MASK, install, redact
+from server.logredact import MASK, install, redact
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pickle
 from datetime import timedelta
 
-from data_sources import facts
+from data_sources.core.streams import DATA_FIELD
 from data_sources.events import to_json
-from data_sources.facts import Refs
-from data_sources.parsing import NO_DATA, CopyBatch, parse_payloads, payloads_of, prepare_copy
-from data_sources.streams import DATA_FIELD
+from pipeline import facts
+from pipeline.facts import Refs
+from pipeline.parsing import NO_DATA, CopyBatch, parse_payloads, payloads_of, prepare_copy
 from tests import factories as f
 
 REFS = Refs.from_files()

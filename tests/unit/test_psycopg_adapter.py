@@ -1,4 +1,4 @@
-"""data_sources.psycopg_adapter, the one user of psycopg internals: pinned to the release, the formatter still
+"""pipeline.psycopg_adapter, the one user of psycopg internals: pinned to the release, the formatter still
 writes the binary COPY row format PostgreSQL documents."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import psycopg
 from psycopg.adapt import Transformer
 from psycopg.pq import Format
 
-from data_sources import psycopg_adapter
+from pipeline import psycopg_adapter
 
 ROOT = Path(__file__).resolve().parents[2]
 INT4, TEXT = 23, 25

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from data_sources.cache import Shared
+from data_sources.core.cache import Shared
 
 
 def _first_caller(shared: Shared, compute) -> tuple[threading.Thread, list]:

@@ -1,0 +1,1 @@
+"""Plumbing every process shares: settings, connections, caches, stream keys, servers, group commit."""
