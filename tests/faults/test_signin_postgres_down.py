@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from tests.auth_helpers import PAGE, csrf_from_form
@@ -19,6 +20,13 @@ def _post_form(base: str, account: dict, lang: str = "vi") -> requests.Response:
     assert form.status_code == 200  # the form itself needs no database
     data = {"username": account["username"], "password": account["password"], "csrf_token": csrf_from_form(form.text)}
     return s.post(f"{base}/login?lang={lang}", data=data, headers=PAGE, allow_redirects=False, timeout=30)
+
+
+def _headings(driver) -> list[str]:
+    try:
+        return [h.text for h in driver.find_elements(By.TAG_NAME, "h1")]
+    except StaleElementReferenceException:
+        return []
 
 
 def test_flt210_signin_with_postgres_stopped_is_503_with_a_clear_page(
@@ -45,8 +53,13 @@ def test_flt210_signin_with_postgres_stopped_is_503_with_a_clear_page(
         driver.find_element(By.ID, "username").send_keys(fault_accounts["officer"]["username"])
         driver.find_element(By.ID, "password").send_keys(fault_accounts["officer"]["password"])
         driver.find_element(By.ID, "signin-submit").click()
-        heading = wait_for(lambda: driver.find_elements(By.TAG_NAME, "h1"), timeout=20, what="the answer page")
-        wait_for(lambda: t("auth.unavailable.title", "vi") in heading[0].text, timeout=10, what="the 503 heading")
+        # The form page has an <h1> too: look for the heading afresh each time, so the navigation
+        # that replaces the page cannot leave us holding a stale element.
+        wait_for(
+            lambda: any(t("auth.unavailable.title", "vi") in text for text in _headings(driver)),
+            timeout=30,
+            what="the 503 heading",
+        )
         assert t("auth.unavailable", "vi") in driver.find_element(By.ID, "signin-message").text
         assert driver.find_element(By.ID, "signin-home").text == t("auth.retry", "vi")
         screenshot(driver, "flt210_signin_postgres_down")
