@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 # Modules that add tables to the shared metadata: imported so autogenerate sees the whole schema.
-from data_sources import alerts_workflow, schema_auth  # noqa: F401
+from data_sources import alerts_workflow, schema_auth, schema_incidents  # noqa: F401
 from data_sources.core.connections import sqlalchemy_url
 from data_sources.history import rollups  # noqa: F401
 from data_sources.schema import metadata
