@@ -41,6 +41,12 @@ class Keys:
         return f"{self.prefix}seen:{event_id}"
 
     @property
+    def incident_changes(self) -> str:
+        # One entry (field incident_id) per committed change of an incident, by fusion or by a person; pages that
+        # show incidents follow it. Not an event stream: never archived, never a source of liveness.
+        return f"{self.prefix}incidents:changes"
+
+    @property
     def implausible_counts(self) -> str:
         # Rows readers skipped because a writer stored what the contract refuses (data_sources/plausible.py).
         return f"{self.prefix}implausible:counts"
